@@ -1,0 +1,14 @@
+//! Pure-Rust scoring core of the `ces` PostgreSQL extension.
+//! Nothing here knows about PostgreSQL: model parsing and validation, bands,
+//! normalisation and the fixed-size aggregate state live here and are tested with `cargo test`.
+
+pub mod bands;
+pub mod error;
+pub mod normalize;
+pub mod state;
+pub mod weights;
+
+pub use bands::Bands;
+pub use error::CesError;
+pub use state::ScoreState;
+pub use weights::Weights;

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Throwaway PostgreSQL 15 clusters for the demo, the tests and the benchmark.
+# initdb refuses root, so the server runs as `postgres`; root connects over a socket in /tmp.
+# Source this file, then: cluster_start DIR PORT; ... ; cluster_stop DIR
+set -euo pipefail
+
+PG_BINDIR="$(pg_config --bindir)"
+
+cluster_start() {
+    local dir="$1" port="$2"
+    mkdir -p "$dir"
+    chown postgres: "$dir"
+    if [[ ! -f "$dir/data/PG_VERSION" ]]; then
+        sudo -u postgres "$PG_BINDIR/initdb" -D "$dir/data" -U postgres -A trust --no-sync \
+            -E UTF8 --locale=C >"$dir/initdb.log"
+    fi
+    # A server left behind by an interrupted run is stopped first.
+    sudo -u postgres "$PG_BINDIR/pg_ctl" -D "$dir/data" status >/dev/null 2>&1 &&
+        sudo -u postgres "$PG_BINDIR/pg_ctl" -D "$dir/data" -m fast stop >/dev/null
+    sudo -u postgres "$PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
+        -o "-p $port -k /tmp -c listen_addresses='' -c fsync=off -c jit=off" start >/dev/null
+    export PGHOST=/tmp PGPORT="$port" PGUSER=postgres
+}
+
+cluster_stop() {
+    local dir="$1"
+    if [[ -f "$dir/data/postmaster.pid" ]]; then
+        sudo -u postgres "$PG_BINDIR/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || true
+    fi
+}

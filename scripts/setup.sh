@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs what building and testing ces needs on Debian 12, as root, skipping what is
+# already there: PostgreSQL 15 with server headers, clang, sudo, cargo-pgrx 0.18.1, pgrx init.
+set -euo pipefail
+
+PGRX_VERSION=0.18.1
+APT_PACKAGES=(postgresql-15 postgresql-server-dev-15 libclang-dev clang sudo)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "setup: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+if [[ "$(cargo pgrx --version 2>/dev/null)" != "cargo-pgrx $PGRX_VERSION" ]]; then
+    echo "setup: installing cargo-pgrx $PGRX_VERSION (a few minutes, once)"
+    cargo install cargo-pgrx --version "$PGRX_VERSION" --locked
+fi
+
+PG_CONFIG="$(command -v pg_config)"
+if ! grep -qs "^pg15 = \"$PG_CONFIG\"" "${PGRX_HOME:-$HOME/.pgrx}/config.toml"; then
+    echo "setup: cargo pgrx init --pg15 $PG_CONFIG"
+    cargo pgrx init --pg15 "$PG_CONFIG" >/dev/null
+fi

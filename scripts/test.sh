@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every test: the pure-Rust core (cargo test), then the SQL regression suite
+# (pg_regress against a throwaway cluster). Idempotent; installs what is missing first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT="$PWD"
+bash scripts/setup.sh
+
+echo "== core unit tests (cargo test)"
+cargo test -q -p ces-core
+
+echo "== build and install the extension"
+bash scripts/build.sh
+
+echo "== SQL regression tests (pg_regress)"
+source scripts/cluster.sh
+DIR="$ROOT/target/pg-test"
+PORT="${CES_TEST_PORT:-54329}"
+rm -rf "$DIR"
+trap 'cluster_stop "$DIR"' EXIT
+cluster_start "$DIR" "$PORT"
+OUT="$ROOT/target/regress"
+rm -rf "$OUT" && mkdir -p "$OUT"
+psql -qX -d postgres -c "CREATE DATABASE ces_regress" >/dev/null
+status=0
+"$(pg_config --pkglibdir)/pgxs/src/test/regress/pg_regress" \
+    --use-existing --dbname=ces_regress --host=/tmp --port="$PORT" --user=postgres \
+    --inputdir="$ROOT/tests" --outputdir="$OUT" --bindir="$PG_BINDIR" \
+    --schedule="$ROOT/tests/schedule" | tee "$OUT/summary.log" || status=$?
+if [[ $status -ne 0 ]]; then
+    cat "$OUT/regression.diffs" 2>/dev/null | head -200
+fi
+passed=$(grep -cE '\.\.\. ok' "$OUT/summary.log" || true)
+failed=$(grep -cE '\.\.\. FAILED' "$OUT/summary.log" || true)
+echo "pg_regress: $passed passed, $failed failed"
+exit "$status"

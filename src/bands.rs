@@ -1,0 +1,46 @@
+//! Bands: `ces_band(score)` with the default scheme, `ces_band(score, bands jsonb)`
+//! with a custom one (parsed once per call site), and `ces_default_bands()`.
+
+use crate::error::OrRaise;
+use crate::fmgr::{self, pg_finfo_v1};
+use crate::model_cache;
+use ces_core::bands::DEFAULT_BANDS_JSON;
+use ces_core::Bands;
+use pgrx::pg_sys::{Datum, FunctionCallInfo};
+use pgrx::prelude::*;
+use pgrx::IntoDatum;
+use std::sync::OnceLock;
+
+fn default_bands() -> &'static Bands {
+    static DEFAULT: OnceLock<Bands> = OnceLock::new();
+    DEFAULT.get_or_init(Bands::default_bands)
+}
+
+/// Band of a score under the default scheme: churn risk (< 0), very disengaged (<= 40),
+/// somewhat engaged (<= 70), highly engaged (<= 100), power user (> 100).
+#[pg_extern(immutable, strict, parallel_safe)]
+fn ces_band(score: f64) -> String {
+    default_bands().classify(score).or_raise().to_string()
+}
+
+/// The default band scheme, in the format `ces_band(score, bands)` takes.
+#[pg_extern(immutable, parallel_safe)]
+fn ces_default_bands() -> pgrx::JsonB {
+    pgrx::JsonB(serde_json::from_str(DEFAULT_BANDS_JSON).expect("valid default bands"))
+}
+
+pg_finfo_v1!(pg_finfo_ces_band_custom);
+/// `ces_band(score float8, bands jsonb)`; declared STRICT, so no argument is NULL.
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub unsafe extern "C-unwind" fn ces_band_custom(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe {
+        let score = f64::from_bits(fmgr::arg(fcinfo, 0).value.value() as u64);
+        let bands = model_cache::parsed(fcinfo, 1, fmgr::arg(fcinfo, 1).value, Bands::parse_json);
+        bands
+            .classify(score)
+            .or_raise()
+            .into_datum()
+            .expect("text is never NULL")
+    }
+}

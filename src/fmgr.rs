@@ -1,0 +1,120 @@
+//! Raw fmgr (version-1 calling convention) helpers for the hot paths.
+//! The aggregate support functions read their arguments straight from `fcinfo`
+//! instead of going through `#[pg_extern]` wrappers, which cost a measurable share per row.
+
+use pgrx::pg_sys;
+use pgrx::pg_sys::{Datum, FunctionCallInfo, NullableDatum};
+
+/// Declares the `pg_finfo_<name>` record PostgreSQL looks up for a V1 C function.
+macro_rules! pg_finfo_v1 {
+    ($finfo:ident) => {
+        #[unsafe(no_mangle)]
+        #[doc(hidden)]
+        pub extern "C" fn $finfo() -> &'static ::pgrx::pg_sys::Pg_finfo_record {
+            const V1: ::pgrx::pg_sys::Pg_finfo_record =
+                ::pgrx::pg_sys::Pg_finfo_record { api_version: 1 };
+            &V1
+        }
+    };
+}
+pub(crate) use pg_finfo_v1;
+
+#[inline(always)]
+pub unsafe fn arg(fcinfo: FunctionCallInfo, i: usize) -> NullableDatum {
+    unsafe { *(*fcinfo).args.as_ptr().add(i) }
+}
+
+#[inline(always)]
+pub unsafe fn return_null(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe { (*fcinfo).isnull = true };
+    Datum::from(0usize)
+}
+
+/// The payload of a text/bytea/jsonb datum. Only compressed or out-of-line values are
+/// detoasted (into the current, per-tuple memory context); inline ones are read in place.
+#[inline(always)]
+pub unsafe fn varlena_bytes<'a>(d: Datum) -> &'a [u8] {
+    unsafe {
+        let mut p = d.cast_mut_ptr::<pg_sys::varlena>();
+        if pgrx::varlena::varatt_is_1b_e(p) || pgrx::varlena::varatt_is_4b_c(p) {
+            p = pg_sys::pg_detoast_datum_packed(p);
+        }
+        std::slice::from_raw_parts(
+            pgrx::varlena::vardata_any(p) as *const u8,
+            pgrx::varlena::varsize_any_exhdr(p),
+        )
+    }
+}
+
+/// The aggregate memory context, or an ERROR when called outside an aggregate.
+pub unsafe fn agg_context(fcinfo: FunctionCallInfo, who: &str) -> pg_sys::MemoryContext {
+    let mut ctx: pg_sys::MemoryContext = std::ptr::null_mut();
+    if unsafe { pg_sys::AggCheckCallContext(fcinfo, &mut ctx) } == 0 {
+        pgrx::error!("{who} called in non-aggregate context");
+    }
+    ctx
+}
+
+/// Whether argument `n` of the current call is a plan-time constant, so a value parsed
+/// from it can be reused for the whole execution without comparing bytes again.
+/// Aggregates look at their Aggref; plain functions at their FuncExpr.
+pub unsafe fn arg_is_const(fcinfo: FunctionCallInfo, n: usize) -> bool {
+    unsafe {
+        let aggref = pg_sys::AggGetAggref(fcinfo);
+        let expr: *mut pg_sys::Node = if !aggref.is_null() {
+            let te = list_nth((*aggref).args, n) as *mut pg_sys::TargetEntry;
+            if te.is_null() {
+                return false;
+            }
+            (*te).expr as *mut pg_sys::Node
+        } else {
+            let flinfo = (*fcinfo).flinfo;
+            if flinfo.is_null() || (*flinfo).fn_expr.is_null() {
+                return false;
+            }
+            let fexpr = (*flinfo).fn_expr;
+            if (*fexpr).type_ != pg_sys::NodeTag::T_FuncExpr {
+                return false;
+            }
+            list_nth((*(fexpr as *mut pg_sys::FuncExpr)).args, n) as *mut pg_sys::Node
+        };
+        !expr.is_null() && (*expr).type_ == pg_sys::NodeTag::T_Const
+    }
+}
+
+unsafe fn list_nth(list: *mut pg_sys::List, n: usize) -> *mut std::ffi::c_void {
+    unsafe {
+        if list.is_null() || n >= (*list).length as usize {
+            return std::ptr::null_mut();
+        }
+        (*(*list).elements.add(n)).ptr_value
+    }
+}
+
+/// Text form of a jsonb datum (cache misses only).
+pub unsafe fn jsonb_text(d: Datum) -> String {
+    unsafe {
+        let raw = d.cast_mut_ptr::<pg_sys::varlena>();
+        let jb = pg_sys::pg_detoast_datum(raw) as *mut pg_sys::Jsonb;
+        let len = pgrx::varlena::varsize_any(jb as *const pg_sys::varlena) as i32;
+        let cstr = pg_sys::JsonbToCString(std::ptr::null_mut(), &mut (*jb).root, len);
+        std::ffi::CStr::from_ptr(cstr)
+            .to_string_lossy()
+            .into_owned()
+    }
+}
+
+/// A palloc'd bytea holding `bytes`.
+pub unsafe fn bytea_from(bytes: &[u8]) -> *mut pg_sys::varlena {
+    unsafe {
+        let total = pg_sys::VARHDRSZ + bytes.len();
+        let p = pg_sys::palloc(total) as *mut pg_sys::varlena;
+        pgrx::varlena::set_varsize_4b(p, total as i32);
+        std::ptr::copy_nonoverlapping(
+            bytes.as_ptr(),
+            pgrx::varlena::vardata_any(p) as *mut u8,
+            bytes.len(),
+        );
+        p
+    }
+}
