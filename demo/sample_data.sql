@@ -1,0 +1,39 @@
+-- Deterministic sample data for the demo: ~2,000 SaaS accounts with plan, region and
+-- owner, and 90 days of product events (9 types, three of them negative) up to 2026-10-01.
+SELECT setseed(0.2026);
+
+CREATE TABLE accounts AS
+SELECT id AS account_id,
+       format('acct-%s', lpad(id::text, 4, '0')) AS name,
+       (ARRAY['free', 'starter', 'pro', 'enterprise'])[1 + floor(random() * 4)::int] AS plan,
+       (ARRAY['NA', 'EMEA', 'APAC', 'LATAM'])[1 + floor(random() * 4)::int] AS region,
+       (ARRAY['ana', 'ben', 'chen', 'dara', 'eli', 'fatima', 'gus', 'hana'])[1 + floor(random() * 8)::int] AS owner,
+       power(random(), 2) AS activity,          -- most accounts are quiet, a few are busy
+       2 * random() - 1 AS trend                -- < 0: fading away, > 0: ramping up
+FROM generate_series(1, 2000) id;
+ALTER TABLE accounts ADD PRIMARY KEY (account_id);
+
+CREATE TABLE events AS
+WITH days AS (
+    SELECT a.account_id,
+           d AS day,
+           -- expected events per day: plan size x activity x trend over the 90 days
+           (1 + array_position(ARRAY['free', 'starter', 'pro', 'enterprise'], a.plan))
+             * a.activity * greatest(0, 1 + a.trend * (d - 45) / 45.0) AS rate
+    FROM accounts a, generate_series(0, 89) d
+)
+SELECT account_id,
+       CASE WHEN r < 0.55 THEN 'login'
+            WHEN r < 0.70 THEN 'report_viewed'
+            WHEN r < 0.80 THEN 'project_added'
+            WHEN r < 0.85 THEN 'team_member_added'
+            WHEN r < 0.88 THEN 'integration_connected'
+            WHEN r < 0.89 THEN 'upgraded'
+            WHEN r < 0.96 THEN 'support_ticket'
+            WHEN r < 0.98 THEN 'seat_removed'
+            ELSE 'downgraded' END AS event,
+       timestamptz '2026-07-03 00:00+00' + day * interval '1 day' + random() * interval '1 day' AS ts
+FROM (SELECT account_id, day, random() AS r, generate_series(1, floor(rate * 2 * random() + 0.5)::int) AS n
+      FROM days) e;
+CREATE INDEX ON events (account_id, ts);
+ANALYZE accounts, events;
