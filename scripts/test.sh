@@ -13,6 +13,7 @@ echo "== build and install the extension"
 bash scripts/build.sh
 
 echo "== SQL regression tests (pg_regress)"
+bash scripts/readme_sql.sh
 source scripts/cluster.sh
 DIR="$ROOT/target/pg-test"
 PORT="${CES_TEST_PORT:-54329}"

@@ -1,0 +1,73 @@
+-- Generated from README.md by scripts/readme_sql.sh: every ```sql block, in order.
+BEGIN;
+CREATE EXTENSION IF NOT EXISTS ces;
+
+CREATE TEMP TABLE events (account text, event text, ts timestamptz);
+INSERT INTO events
+SELECT 'acme', 'login', timestamptz '2026-11-01' + i * interval '1 hour' FROM generate_series(1, 30) i
+UNION ALL SELECT 'acme', 'team_member_added', '2026-11-02' FROM generate_series(1, 4)
+UNION ALL SELECT 'acme', 'project_added', '2026-11-03' FROM generate_series(1, 5)
+UNION ALL SELECT 'acme', 'upgraded', '2026-11-04'
+UNION ALL SELECT 'globex', 'login', '2026-11-05'
+UNION ALL SELECT 'globex', 'support_ticket', '2026-11-06';
+
+SELECT account,
+       ces_score(event, ts, '{"login":1,"team_member_added":10,"project_added":5,"upgraded":50,"support_ticket":-5}') AS score
+FROM events
+GROUP BY account
+ORDER BY account;
+
+SELECT account, score, ces_band(score) AS band
+FROM (SELECT account, ces_score(event, ts, '{"login":1,"team_member_added":10,"project_added":5,"upgraded":50,"support_ticket":-5}') AS score
+      FROM events
+      WHERE ts > timestamptz '2026-11-24' - interval '30 days'
+      GROUP BY account) s
+ORDER BY score DESC;
+
+CREATE TEMP TABLE accounts (account text, plan text);
+INSERT INTO accounts VALUES ('acme', 'pro'), ('globex', 'free'), ('initech', 'free');
+
+SELECT a.account, a.plan, ces_score(e.event, e.ts, '{"login":1,"upgraded":50}') AS score
+FROM accounts a LEFT JOIN events e USING (account)
+GROUP BY a.account, a.plan
+ORDER BY a.account;
+
+CREATE TEMP TABLE plan_weights (plan text, weights jsonb);
+INSERT INTO plan_weights VALUES ('pro', '{"login":1,"upgraded":50}'), ('free', '{"login":3}');
+
+SELECT a.account, ces_score(e.event, e.ts, w.weights) AS score
+FROM accounts a JOIN events e USING (account) JOIN plan_weights w USING (plan)
+GROUP BY a.account
+ORDER BY a.account;
+
+SELECT ces_score(event, ts, '{"login": 1, "support_ticket": -5}') FROM events WHERE account = 'globex';
+SELECT ces_score(event, ts, '{"login": 1}') FROM events WHERE false;          -- NULL: no rows
+
+SELECT s, ces_band(s) FROM unnest(ARRAY[-1, 0, 40, 40.5, 70, 100, 145]::float8[]) s;
+
+SELECT s, ces_band(s, '[{"name":"at risk","upto":40},{"name":"steady","upto":80},{"name":"growing"}]') AS band
+FROM unnest(ARRAY[12, 40, 65, 80, 96]::float8[]) s;
+
+SELECT b.band, r.renewal_rate
+FROM (SELECT ces_band(s, '[{"name":"1-40","upto":40},{"name":"40-80","upto":80},{"name":"80-100"}]') AS band
+      FROM unnest(ARRAY[10, 60, 90]::float8[]) s) b
+JOIN (VALUES ('1-40', 0.55), ('40-80', 0.80), ('80-100', 0.95)) r(band, renewal_rate) USING (band);
+
+SELECT ces_default_bands();
+
+SELECT ces_normalize(145, 0, 200) AS on_0_100, ces_normalize(145, 0, 200, 0, 10) AS on_0_10,
+       ces_normalize(-20, 0, 200) AS clamped;
+
+WITH scores AS (
+    SELECT a.account, a.plan, coalesce(ces_score(e.event, e.ts, '{"login":1,"upgraded":50}'), 0) AS score
+    FROM accounts a LEFT JOIN events e USING (account)
+    GROUP BY a.account, a.plan
+)
+SELECT plan, account, score,
+       round(ces_normalize(score, min(score) OVER w, max(score) OVER w + 1e-9)::numeric, 1) AS normalized_in_plan,
+       round((100 * percent_rank() OVER (PARTITION BY plan ORDER BY score))::numeric, 1) AS percentile_in_plan
+FROM scores
+WINDOW w AS (PARTITION BY plan)
+ORDER BY plan, score DESC;
+
+ROLLBACK;
