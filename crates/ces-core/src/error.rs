@@ -63,7 +63,7 @@ pub fn pg_float(v: f64) -> String {
 }
 
 /// A JSON value for an error message: its type, and the value itself when short.
-pub(crate) fn describe(v: &serde_json::Value) -> String {
+pub fn describe(v: &serde_json::Value) -> String {
     match v {
         serde_json::Value::Null => "null".to_string(),
         other => format!("{} {}", json_type_name(other), shorten(&other.to_string())),

@@ -4,11 +4,15 @@
 
 pub mod bands;
 pub mod error;
+pub mod model;
 pub mod normalize;
 pub mod state;
+pub mod summary;
+pub mod time;
 pub mod weights;
 
 pub use bands::Bands;
 pub use error::CesError;
+pub use model::Model;
 pub use state::ScoreState;
 pub use weights::Weights;

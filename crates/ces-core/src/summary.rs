@@ -1,0 +1,753 @@
+//! Per-group state of model scoring, and the `ces_summary` value it finalises into.
+//! A fixed header plus one 16-byte slot per weighted event type (count, decayed sum), so
+//! the pgrx layer can palloc it as one block. Decayed sums are anchored at `anchor` (the
+//! as_of): re-anchoring to a later instant multiplies by 0.5^(Δ/half_life), which is exact
+//! up to rounding, so summaries roll up and re-score history without rereading events.
+
+use crate::error::CesError;
+use crate::model::Model;
+use crate::time::{format_timestamp, TimeParser};
+use serde_json::{Map, Value};
+
+/// No timestamp (no counted event yet).
+pub const NO_TS: i64 = i64::MIN;
+const FORMAT_VERSION: u8 = 1;
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Header {
+    /// Address of the parsed `Model` this state uses; owned by the pgrx layer, never serialised.
+    pub model: usize,
+    /// The as_of that rows were filtered and decayed against (when `timed`).
+    pub anchor: i64,
+    /// Input rows seen, counted or not.
+    pub rows: i64,
+    /// Counted events, weighted or not.
+    pub events: i64,
+    /// Counted events whose type has no weight.
+    pub unweighted: i64,
+    /// Latest ts of a counted event, or `NO_TS`.
+    pub last_seen: i64,
+    pub nslots: u32,
+    /// 1 when the model has time rules: rows are filtered and decayed against `anchor`.
+    pub timed: u32,
+}
+
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Slot {
+    pub count: i64,
+    /// Sum of 0.5^((anchor - ts) / half_life) over the counted events; equals `count` without decay.
+    pub decayed: f64,
+}
+
+pub const HEADER_BYTES: usize = std::mem::size_of::<Header>();
+pub const SLOT_BYTES: usize = std::mem::size_of::<Slot>();
+
+impl Header {
+    /// A fresh state. `anchor` is the model's as_of, or now() when it has none.
+    pub fn new(model: &Model, now: i64) -> Header {
+        let timed = model.has_time_rules();
+        Header {
+            model: 0,
+            anchor: if timed { model.as_of.unwrap_or(now) } else { 0 },
+            rows: 0,
+            events: 0,
+            unweighted: 0,
+            last_seen: NO_TS,
+            nslots: model.len() as u32,
+            timed: timed as u32,
+        }
+    }
+}
+
+/// Whether a row with this `ts` counts at `anchor`, and its decay age in microseconds.
+#[inline]
+fn counted_age(h: &Header, model: &Model, ts: Option<i64>) -> Option<i64> {
+    if h.timed == 0 {
+        return Some(0);
+    }
+    let ts = ts?;
+    if ts > h.anchor {
+        return None;
+    }
+    if let Some(lb) = model.lookback {
+        if ts <= h.anchor.saturating_sub(lb) {
+            return None;
+        }
+    }
+    Some(h.anchor.saturating_sub(ts))
+}
+
+#[inline]
+fn decay(model: &Model, i: usize, age: i64) -> f64 {
+    match model.half_life_of(i) {
+        Some(hl) => (-(age as f64) / hl as f64).exp2(),
+        None => 1.0,
+    }
+}
+
+/// Adds one input row. `event` is None for a NULL event.
+#[inline]
+pub fn accumulate(
+    h: &mut Header,
+    slots: &mut [Slot],
+    model: &Model,
+    event: Option<&[u8]>,
+    ts: Option<i64>,
+) {
+    h.rows += 1;
+    let Some(event) = event else { return };
+    let Some(age) = counted_age(h, model, ts) else {
+        return;
+    };
+    h.events += 1;
+    if let Some(t) = ts {
+        if t > h.last_seen {
+            h.last_seen = t;
+        }
+    }
+    match model.weights.index_of(event) {
+        Some(i) => {
+            slots[i].count += 1;
+            slots[i].decayed += decay(model, i, age);
+        }
+        None => h.unweighted += 1,
+    }
+}
+
+/// Removes a row added earlier (the moving-window inverse). Returns false when the state
+/// cannot be reversed exactly (decayed sums), so PostgreSQL recomputes the frame instead.
+/// `last_seen` is not maintained here: window scoring does not read it.
+pub fn retract(
+    h: &mut Header,
+    slots: &mut [Slot],
+    model: &Model,
+    event: Option<&[u8]>,
+    ts: Option<i64>,
+) -> bool {
+    if model.has_decay() {
+        return false;
+    }
+    h.rows -= 1;
+    let Some(event) = event else { return true };
+    if counted_age(h, model, ts).is_none() {
+        return true;
+    }
+    h.events -= 1;
+    match model.weights.index_of(event) {
+        Some(i) => {
+            slots[i].count -= 1;
+            slots[i].decayed -= 1.0;
+        }
+        None => h.unweighted -= 1,
+    }
+    true
+}
+
+/// Moves the decay anchor to a later instant.
+pub fn reanchor(h: &mut Header, slots: &mut [Slot], model: &Model, anchor: i64) {
+    if h.timed == 0 || anchor == h.anchor {
+        return;
+    }
+    let delta = anchor.saturating_sub(h.anchor);
+    for (i, s) in slots.iter_mut().enumerate() {
+        s.decayed *= decay(model, i, delta);
+    }
+    h.anchor = anchor;
+}
+
+/// Merges `src` into `dst`; both use `model`. Decayed sums are re-anchored to the later as_of.
+pub fn merge(
+    dst: &mut Header,
+    dst_slots: &mut [Slot],
+    src: &Header,
+    src_slots: &[Slot],
+    model: &Model,
+) -> Result<(), CesError> {
+    if dst.timed != src.timed {
+        return Err(CesError::invalid(
+            "cannot combine summaries with and without an as_of",
+        ));
+    }
+    if dst.timed == 1 && src.anchor > dst.anchor {
+        reanchor(dst, dst_slots, model, src.anchor);
+    }
+    let delta = dst.anchor.saturating_sub(src.anchor);
+    for (i, (d, s)) in dst_slots.iter_mut().zip(src_slots).enumerate() {
+        d.count += s.count;
+        d.decayed += if dst.timed == 1 && delta > 0 {
+            s.decayed * decay(model, i, delta)
+        } else {
+            s.decayed
+        };
+    }
+    dst.rows += src.rows;
+    dst.events += src.events;
+    dst.unweighted += src.unweighted;
+    dst.last_seen = dst.last_seen.max(src.last_seen);
+    Ok(())
+}
+
+/// Points of event type `i` and whether its cap cut them.
+#[inline]
+pub fn points(model: &Model, i: usize, slot: &Slot) -> (f64, bool) {
+    let raw = model.rules[i].weight * slot.decayed;
+    match model.rules[i].cap {
+        Some(cap) if raw.abs() > cap => (cap.copysign(raw), true),
+        _ => (raw, false),
+    }
+}
+
+pub fn score(model: &Model, slots: &[Slot]) -> f64 {
+    slots
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.count != 0)
+        .map(|(i, s)| points(model, i, s).0)
+        .sum()
+}
+
+/// The score re-anchored at a later `as_of`.
+pub fn score_at(h: &Header, slots: &[Slot], model: &Model, as_of: i64) -> Result<f64, CesError> {
+    if h.timed == 1 && as_of < h.anchor {
+        return Err(CesError::invalid(format!(
+            "as_of {} is before the summary's as_of {}; summaries can only be re-anchored later",
+            format_timestamp(as_of),
+            format_timestamp(h.anchor)
+        )));
+    }
+    let mut h2 = *h;
+    let mut s2 = slots.to_vec();
+    reanchor(&mut h2, &mut s2, model, as_of);
+    Ok(score(model, &s2))
+}
+
+/// Distinct weighted event types with at least one counted event.
+pub fn depth(slots: &[Slot]) -> i32 {
+    slots.iter().filter(|s| s.count > 0).count() as i32
+}
+
+pub struct BreakdownRow {
+    /// None for the unweighted-events row.
+    pub event: Option<String>,
+    pub events: i64,
+    pub weight: Option<f64>,
+    pub points: f64,
+    pub capped: bool,
+}
+
+/// One row per weighted event type seen, plus one for unweighted events when there are any.
+pub fn breakdown(h: &Header, slots: &[Slot], model: &Model) -> Vec<BreakdownRow> {
+    let mut rows: Vec<BreakdownRow> = slots
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.count != 0)
+        .map(|(i, s)| {
+            let (p, capped) = points(model, i, s);
+            BreakdownRow {
+                event: Some(model.weights.name(i).to_string()),
+                events: s.count,
+                weight: Some(model.rules[i].weight),
+                points: p,
+                capped,
+            }
+        })
+        .collect();
+    if h.unweighted != 0 {
+        rows.push(BreakdownRow {
+            event: None,
+            events: h.unweighted,
+            weight: None,
+            points: 0.0,
+            capped: false,
+        });
+    }
+    rows
+}
+
+/// Binary form (the `ces_summary` varlena payload and the parallel-aggregation wire format):
+/// version, timed flag, model body length and text, the header's counters, then the slots.
+pub fn encode(h: &Header, slots: &[Slot], model_body: &str) -> Vec<u8> {
+    let mut out = Vec::with_capacity(8 + model_body.len() + 48 + slots.len() * SLOT_BYTES);
+    out.extend_from_slice(&[FORMAT_VERSION, h.timed as u8, 0, 0]);
+    out.extend_from_slice(&(model_body.len() as u32).to_le_bytes());
+    out.extend_from_slice(model_body.as_bytes());
+    for v in [h.anchor, h.rows, h.events, h.unweighted, h.last_seen] {
+        out.extend_from_slice(&v.to_le_bytes());
+    }
+    out.extend_from_slice(&(slots.len() as u32).to_le_bytes());
+    out.extend_from_slice(&0u32.to_le_bytes());
+    for s in slots {
+        out.extend_from_slice(&s.count.to_le_bytes());
+        out.extend_from_slice(&s.decayed.to_le_bytes());
+    }
+    out
+}
+
+/// A decoded binary summary; `model_body` is checked against the slots by the caller.
+pub struct Decoded<'a> {
+    pub model_body: &'a str,
+    pub header: Header,
+    pub slots: Vec<Slot>,
+}
+
+pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, CesError> {
+    let bad = |why: &str| CesError::invalid(format!("invalid ces_summary: {why}"));
+    let mut r = Reader { bytes, pos: 0 };
+    let head = r.take(4).ok_or_else(|| bad("too short"))?;
+    if head[0] != FORMAT_VERSION {
+        return Err(bad(&format!("unknown format version {}", head[0])));
+    }
+    let timed = head[1] as u32;
+    let len = r.u32().ok_or_else(|| bad("too short"))? as usize;
+    let body = r.take(len).ok_or_else(|| bad("truncated model"))?;
+    let model_body = std::str::from_utf8(body).map_err(|_| bad("model is not UTF-8"))?;
+    let mut v = [0i64; 5];
+    for x in v.iter_mut() {
+        *x = r.i64().ok_or_else(|| bad("truncated header"))?;
+    }
+    let nslots = r.u32().ok_or_else(|| bad("truncated header"))?;
+    r.u32().ok_or_else(|| bad("truncated header"))?;
+    if r.bytes.len() - r.pos != nslots as usize * SLOT_BYTES {
+        return Err(bad("slot count does not match its length"));
+    }
+    let mut slots = Vec::with_capacity(nslots as usize);
+    for _ in 0..nslots {
+        let count = r.i64().unwrap();
+        let decayed = f64::from_bits(r.i64().unwrap() as u64);
+        slots.push(Slot { count, decayed });
+    }
+    let header = Header {
+        model: 0,
+        anchor: v[0],
+        rows: v[1],
+        events: v[2],
+        unweighted: v[3],
+        last_seen: v[4],
+        nslots,
+        timed,
+    };
+    Ok(Decoded {
+        model_body,
+        header,
+        slots,
+    })
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn take(&mut self, n: usize) -> Option<&'a [u8]> {
+        let s = self.bytes.get(self.pos..self.pos.checked_add(n)?)?;
+        self.pos += n;
+        Some(s)
+    }
+    fn u32(&mut self) -> Option<u32> {
+        Some(u32::from_le_bytes(self.take(4)?.try_into().ok()?))
+    }
+    fn i64(&mut self) -> Option<i64> {
+        Some(i64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+}
+
+/// Readable text form: `{"model": {...}, "as_of": "...", "rows": n, "events": n,
+/// "unweighted": n, "last_seen": "...", "counts": {"login": [count, decayed], ...}}`.
+/// Floats print in shortest round-trip form, so text I/O is exact.
+pub fn to_json(h: &Header, slots: &[Slot], model: &Model) -> String {
+    let mut counts = Map::new();
+    for (i, s) in slots
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.count != 0 || s.decayed != 0.0)
+    {
+        counts.insert(
+            model.weights.name(i).to_string(),
+            Value::Array(vec![Value::from(s.count), float(s.decayed)]),
+        );
+    }
+    let mut m = Map::new();
+    m.insert(
+        "model".into(),
+        serde_json::from_str(&model.body).expect("canonical model JSON"),
+    );
+    if h.timed == 1 {
+        m.insert("as_of".into(), Value::String(format_timestamp(h.anchor)));
+    }
+    m.insert("rows".into(), Value::from(h.rows));
+    m.insert("events".into(), Value::from(h.events));
+    m.insert("unweighted".into(), Value::from(h.unweighted));
+    if h.last_seen != NO_TS {
+        m.insert(
+            "last_seen".into(),
+            Value::String(format_timestamp(h.last_seen)),
+        );
+    }
+    m.insert("counts".into(), Value::Object(counts));
+    Value::Object(m).to_string()
+}
+
+fn float(x: f64) -> Value {
+    serde_json::Number::from_f64(x)
+        .map(Value::Number)
+        .unwrap_or(Value::Null)
+}
+
+/// Parses the text form back into a model, header and slots.
+pub fn from_json(text: &str, tp: &dyn TimeParser) -> Result<(Model, Header, Vec<Slot>), CesError> {
+    let bad = |why: String| CesError::invalid(format!("invalid ces_summary: {why}"));
+    let v: Value = serde_json::from_str(text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+    let o = v
+        .as_object()
+        .ok_or_else(|| bad("not a JSON object".into()))?;
+    if let Some(k) = o.keys().find(|k| {
+        ![
+            "model",
+            "as_of",
+            "rows",
+            "events",
+            "unweighted",
+            "last_seen",
+            "counts",
+        ]
+        .contains(&k.as_str())
+    }) {
+        return Err(bad(format!("unknown key \"{k}\"")));
+    }
+    let model_v = o.get("model").ok_or_else(|| bad("no \"model\"".into()))?;
+    if model_v.get("as_of").is_some() {
+        return Err(bad(
+            "the model must not carry as_of; the summary's \"as_of\" holds it".into(),
+        ));
+    }
+    let model = Model::parse_json(&model_v.to_string(), tp)?;
+    let int = |k: &str| -> Result<i64, CesError> {
+        match o.get(k) {
+            None => Ok(0),
+            Some(x) => x
+                .as_i64()
+                .ok_or_else(|| bad(format!("\"{k}\" must be an integer"))),
+        }
+    };
+    let ts = |k: &str| -> Result<Option<i64>, CesError> {
+        match o.get(k) {
+            None => Ok(None),
+            Some(Value::String(s)) => tp
+                .timestamp(s)
+                .map(Some)
+                .map_err(|e| bad(format!("\"{k}\": {e}"))),
+            Some(_) => Err(bad(format!("\"{k}\" must be a timestamp string"))),
+        }
+    };
+    let anchor = ts("as_of")?;
+    let timed = model.has_time_rules() || anchor.is_some();
+    if model.has_time_rules() && anchor.is_none() {
+        return Err(bad("a model with time rules needs \"as_of\"".into()));
+    }
+    let mut slots = vec![Slot::default(); model.len()];
+    if let Some(c) = o.get("counts") {
+        let c = c
+            .as_object()
+            .ok_or_else(|| bad("\"counts\" must be an object".into()))?;
+        for (name, pair) in c {
+            let i = model
+                .weights
+                .index_of(name.as_bytes())
+                .ok_or_else(|| bad(format!("event \"{name}\" is not in the model")))?;
+            let arr = pair
+                .as_array()
+                .filter(|a| a.len() == 2)
+                .ok_or_else(|| bad(format!("counts of \"{name}\" must be [count, decayed]")))?;
+            let count = arr[0]
+                .as_i64()
+                .ok_or_else(|| bad(format!("count of \"{name}\" must be an integer")))?;
+            let decayed = arr[1]
+                .to_string()
+                .parse::<f64>()
+                .map_err(|_| bad(format!("decayed sum of \"{name}\" must be a number")))?;
+            slots[i] = Slot { count, decayed };
+        }
+    }
+    let header = Header {
+        model: 0,
+        anchor: anchor.unwrap_or(0),
+        rows: int("rows")?,
+        events: int("events")?,
+        unweighted: int("unweighted")?,
+        last_seen: ts("last_seen")?.unwrap_or(NO_TS),
+        nslots: model.len() as u32,
+        timed: timed as u32,
+    };
+    Ok((model, header, slots))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::time::testing::{ts, SimpleTime};
+    use crate::time::USECS_PER_DAY;
+
+    fn model(text: &str) -> Model {
+        Model::parse_json(text, &SimpleTime).unwrap()
+    }
+
+    fn run(m: &Model, now: i64, rows: &[(Option<&str>, Option<i64>)]) -> (Header, Vec<Slot>) {
+        let mut h = Header::new(m, now);
+        let mut s = vec![Slot::default(); m.len()];
+        for (e, t) in rows {
+            accumulate(&mut h, &mut s, m, e.map(|x| x.as_bytes()), *t);
+        }
+        (h, s)
+    }
+
+    const ASOF: &str = "2026-10-01 00:00:00+00";
+
+    #[test]
+    fn one_half_life_counts_half_and_per_event_overrides() {
+        let m = model(
+            r#"{"weights":{"login":10,"ticket":{"weight":-8,"half_life":"1 day"}},"half_life":"7 days","as_of":"2026-10-01 00:00:00+00"}"#,
+        );
+        let a = ts(ASOF);
+        let (h, s) = run(
+            &m,
+            0,
+            &[
+                (Some("login"), Some(a - 7 * USECS_PER_DAY)),
+                (Some("ticket"), Some(a - USECS_PER_DAY)),
+            ],
+        );
+        assert_eq!(score(&m, &s), 5.0 - 4.0);
+        assert_eq!(h.events, 2);
+        assert_eq!(h.last_seen, a - USECS_PER_DAY);
+    }
+
+    #[test]
+    fn window_boundaries() {
+        let m = model(
+            r#"{"weights":{"login":1},"lookback":"30 days","as_of":"2026-10-01 00:00:00+00"}"#,
+        );
+        let a = ts(ASOF);
+        let (h, s) = run(
+            &m,
+            0,
+            &[
+                (Some("login"), Some(a - 30 * USECS_PER_DAY)), // excluded: ts = as_of - lookback
+                (Some("login"), Some(a - 30 * USECS_PER_DAY + 1)),
+                (Some("login"), Some(a)),     // included: ts = as_of
+                (Some("login"), Some(a + 1)), // excluded: future
+                (Some("login"), None),        // excluded: NULL ts
+                (None, Some(a)),              // NULL event
+            ],
+        );
+        assert_eq!(score(&m, &s), 2.0);
+        assert_eq!((h.rows, h.events), (6, 2));
+    }
+
+    #[test]
+    fn caps_bound_positive_and_negative_totals() {
+        let m = model(r#"{"login":{"weight":1,"cap":3},"ticket":{"weight":-5,"cap":7},"up":50}"#);
+        let rows: Vec<_> = std::iter::repeat((Some("login"), None))
+            .take(10)
+            .chain(std::iter::repeat((Some("ticket"), None)).take(2))
+            .chain([(Some("up"), None), (Some("other"), None)])
+            .collect();
+        let (h, s) = run(&m, 0, &rows);
+        assert_eq!(score(&m, &s), 3.0 - 7.0 + 50.0);
+        let b = breakdown(&h, &s, &m);
+        assert_eq!(b.len(), 4);
+        assert!(b[0].capped && b[1].capped && !b[2].capped);
+        assert_eq!(b[3].event, None);
+        assert_eq!(b[3].events, 1);
+        assert_eq!(b.iter().map(|r| r.points).sum::<f64>(), score(&m, &s));
+        assert_eq!(depth(&s), 3);
+    }
+
+    #[test]
+    fn no_time_rules_counts_everything() {
+        let m = model(r#"{"login":1}"#);
+        let (h, s) = run(
+            &m,
+            0,
+            &[
+                (Some("login"), None),
+                (Some("login"), Some(i64::MAX)),
+                (Some("x"), None),
+            ],
+        );
+        assert_eq!(score(&m, &s), 2.0);
+        assert_eq!(h.events, 3);
+    }
+
+    /// A tiny deterministic generator for the property tests below.
+    struct Lcg(u64);
+    impl Lcg {
+        fn next(&mut self) -> u64 {
+            self.0 = self
+                .0
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            self.0 >> 33
+        }
+        fn big(&mut self) -> u64 {
+            self.next() << 31 | self.next()
+        }
+    }
+
+    fn random_rows(g: &mut Lcg, n: usize, a: i64) -> Vec<(Option<&'static str>, Option<i64>)> {
+        let names = ["login", "ticket", "up", "other"];
+        (0..n)
+            .map(|_| {
+                (
+                    Some(names[(g.next() % 4) as usize]),
+                    Some(a - (g.big() % (40 * USECS_PER_DAY as u64)) as i64),
+                )
+            })
+            .collect()
+    }
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+    }
+
+    #[test]
+    fn merge_is_associative_and_matches_one_pass() {
+        let m = model(
+            r#"{"weights":{"login":1,"ticket":{"weight":-5,"half_life":"2 days","cap":40},"up":50},"half_life":"7 days","lookback":"30 days","as_of":"2026-10-01 00:00:00+00"}"#,
+        );
+        let a = ts(ASOF);
+        let mut g = Lcg(7);
+        for _ in 0..50 {
+            let rows = random_rows(&mut g, 300, a);
+            let (h_all, s_all) = run(&m, 0, &rows);
+            let cut1 = (g.next() % 300) as usize;
+            let cut2 = cut1 + (g.next() % (300 - cut1 as u64)) as usize;
+            let parts: Vec<_> = [&rows[..cut1], &rows[cut1..cut2], &rows[cut2..]]
+                .iter()
+                .map(|r| run(&m, 0, r))
+                .collect();
+            // (p0 + p1) + p2
+            let (mut h1, mut s1) = parts[0].clone();
+            merge(&mut h1, &mut s1, &parts[1].0, &parts[1].1, &m).unwrap();
+            merge(&mut h1, &mut s1, &parts[2].0, &parts[2].1, &m).unwrap();
+            // p0 + (p1 + p2)
+            let (mut h2, mut s2) = parts[1].clone();
+            merge(&mut h2, &mut s2, &parts[2].0, &parts[2].1, &m).unwrap();
+            let (mut h3, mut s3) = parts[0].clone();
+            merge(&mut h3, &mut s3, &h2, &s2, &m).unwrap();
+            for (h, s) in [(&h1, &s1), (&h3, &s3)] {
+                assert!(close(score(&m, s), score(&m, &s_all)));
+                assert_eq!(
+                    (h.rows, h.events, h.unweighted, h.last_seen),
+                    (h_all.rows, h_all.events, h_all.unweighted, h_all.last_seen)
+                );
+                assert_eq!(
+                    s.iter().map(|x| x.count).collect::<Vec<_>>(),
+                    s_all.iter().map(|x| x.count).collect::<Vec<_>>()
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn daily_summaries_reanchored_equal_raw_scoring() {
+        // Summaries per day (as_of = end of that day, no lookback), rolled up and re-anchored
+        // to day D, equal scoring that window's raw events at D.
+        let body = r#""weights":{"login":1,"ticket":{"weight":-5,"half_life":"2 days"},"up":50},"half_life":"7 days""#;
+        let d_end = ts(ASOF);
+        let mut g = Lcg(11);
+        let mut total = (
+            Header::new(&model(&format!("{{{body},\"as_of\":\"{ASOF}\"}}")), 0),
+            vec![Slot::default(); 3],
+        );
+        let raw_model = model(&format!("{{{body},\"as_of\":\"{ASOF}\"}}"));
+        let mut all_rows = Vec::new();
+        for day in 0..30 {
+            let end = d_end - (29 - day) * USECS_PER_DAY;
+            let m = model(&format!(
+                "{{{body},\"as_of\":\"{}\"}}",
+                format_timestamp(end)
+            ));
+            let rows: Vec<_> = (0..40)
+                .map(|_| {
+                    (
+                        Some(["login", "ticket", "up"][(g.next() % 3) as usize]),
+                        Some(end - 1 - (g.big() % (USECS_PER_DAY as u64 - 1)) as i64),
+                    )
+                })
+                .collect();
+            all_rows.extend(rows.clone());
+            let (h, s) = run(&m, 0, &rows);
+            if day == 0 {
+                total = (h, s);
+            } else {
+                merge(&mut total.0, &mut total.1, &h, &s, &m).unwrap();
+            }
+        }
+        let (_, s_raw) = run(&raw_model, 0, &all_rows);
+        assert_eq!(total.0.anchor, d_end);
+        assert!(close(
+            score(&raw_model, &total.1),
+            score(&raw_model, &s_raw)
+        ));
+        // re-anchoring later equals scoring at that later instant
+        let later = d_end + 3 * USECS_PER_DAY;
+        let m_later = model(&format!(
+            "{{{body},\"as_of\":\"{}\"}}",
+            format_timestamp(later)
+        ));
+        let (_, s_later) = run(&m_later, 0, &all_rows);
+        assert!(close(
+            score_at(&total.0, &total.1, &raw_model, later).unwrap(),
+            score(&m_later, &s_later)
+        ));
+        assert!(score_at(&total.0, &total.1, &raw_model, d_end - 1).is_err());
+    }
+
+    #[test]
+    fn retract_undoes_accumulate_without_decay() {
+        let m = model(
+            r#"{"weights":{"login":1.1,"ticket":-3},"lookback":"30 days","as_of":"2026-10-01 00:00:00+00"}"#,
+        );
+        let a = ts(ASOF);
+        let mut g = Lcg(3);
+        let rows = random_rows(&mut g, 500, a);
+        let (mut h, mut s) = run(&m, 0, &rows);
+        for (e, t) in &rows[100..] {
+            assert!(retract(&mut h, &mut s, &m, e.map(|x| x.as_bytes()), *t));
+        }
+        let (h2, s2) = run(&m, 0, &rows[..100]);
+        assert_eq!(s, s2);
+        assert_eq!(
+            (h.rows, h.events, h.unweighted),
+            (h2.rows, h2.events, h2.unweighted)
+        );
+        let decaying = model(r#"{"weights":{"login":1},"half_life":"1 day"}"#);
+        assert!(!retract(&mut h, &mut s, &decaying, Some(b"login"), Some(a)));
+    }
+
+    #[test]
+    fn binary_and_text_forms_round_trip() {
+        let m = model(
+            r#"{"weights":{"login":1,"ticket":{"weight":-5,"half_life":"2 days","cap":40},"up":50},"half_life":"7 days","as_of":"2026-10-01 00:00:00+00"}"#,
+        );
+        let mut g = Lcg(5);
+        let (h, s) = run(&m, 0, &random_rows(&mut g, 200, ts(ASOF)));
+        let bytes = encode(&h, &s, &m.body);
+        let d = decode(&bytes).unwrap();
+        assert_eq!(d.model_body, m.body);
+        assert_eq!(d.header, h);
+        assert_eq!(d.slots, s);
+        let text = to_json(&h, &s, &m);
+        let (m2, h2, s2) =
+            from_json(&text, &SimpleTime).unwrap_or_else(|e| panic!("{e} in {text}"));
+        assert_eq!(m2.body, m.body);
+        assert_eq!(h2, Header { model: 0, ..h });
+        assert_eq!(s2, s);
+        for n in 0..bytes.len() {
+            assert!(decode(&bytes[..n]).is_err(), "prefix {n} must not decode");
+        }
+    }
+}
