@@ -22,6 +22,12 @@ CREATE AGGREGATE ces_score(event text, ts timestamptz, weights jsonb) (
     COMBINEFUNC = ces_score_combine,
     SERIALFUNC = ces_score_serialize,
     DESERIALFUNC = ces_score_deserialize,
+    -- As a moving window (RANGE ... PRECEDING) rows leave the frame through the inverse
+    -- function; the moving state keeps exact counts per event type (see models.sql).
+    MSFUNC = ces_weights_trans,
+    MINVFUNC = ces_weights_inv,
+    MSTYPE = internal,
+    MFINALFUNC = ces_state_score,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE ces_score(text, timestamptz, jsonb) IS

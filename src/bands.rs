@@ -3,7 +3,7 @@
 
 use crate::error::OrRaise;
 use crate::fmgr::{self, pg_finfo_v1};
-use crate::model_cache;
+use crate::model_cache::{self, Source};
 use ces_core::bands::DEFAULT_BANDS_JSON;
 use ces_core::Bands;
 use pgrx::pg_sys::{Datum, FunctionCallInfo};
@@ -36,7 +36,13 @@ pg_finfo_v1!(pg_finfo_ces_band_custom);
 pub unsafe extern "C-unwind" fn ces_band_custom(fcinfo: FunctionCallInfo) -> Datum {
     unsafe {
         let score = f64::from_bits(fmgr::arg(fcinfo, 0).value.value() as u64);
-        let bands = model_cache::parsed(fcinfo, 1, fmgr::arg(fcinfo, 1).value, Bands::parse_json);
+        let bands = model_cache::parsed(
+            fcinfo,
+            1,
+            fmgr::arg(fcinfo, 1).value,
+            Source::Jsonb,
+            Bands::parse_json,
+        );
         bands
             .classify(score)
             .or_raise()

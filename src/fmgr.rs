@@ -104,8 +104,8 @@ pub unsafe fn jsonb_text(d: Datum) -> String {
     }
 }
 
-/// A palloc'd bytea holding `bytes`.
-pub unsafe fn bytea_from(bytes: &[u8]) -> *mut pg_sys::varlena {
+/// A palloc'd varlena (bytea, text, ces_model, ces_summary) holding `bytes`.
+pub unsafe fn varlena_from(bytes: &[u8]) -> *mut pg_sys::varlena {
     unsafe {
         let total = pg_sys::VARHDRSZ + bytes.len();
         let p = pg_sys::palloc(total) as *mut pg_sys::varlena;
@@ -116,5 +116,35 @@ pub unsafe fn bytea_from(bytes: &[u8]) -> *mut pg_sys::varlena {
             bytes.len(),
         );
         p
+    }
+}
+
+/// A palloc'd C string (type output functions return one).
+pub unsafe fn cstring_from(s: &str) -> Datum {
+    unsafe {
+        let p = pg_sys::palloc(s.len() + 1) as *mut u8;
+        std::ptr::copy_nonoverlapping(s.as_ptr(), p, s.len());
+        *p.add(s.len()) = 0;
+        Datum::from(p)
+    }
+}
+
+/// The argument as a Rust str, for cstring arguments of input functions.
+pub unsafe fn cstring_arg<'a>(d: Datum) -> &'a str {
+    unsafe {
+        std::ffi::CStr::from_ptr(d.cast_mut_ptr::<std::ffi::c_char>())
+            .to_str()
+            .unwrap_or_else(|_| pgrx::error!("input is not valid UTF-8"))
+    }
+}
+
+/// The unread rest of a binary-receive buffer (a StringInfo), consumed.
+pub unsafe fn recv_bytes<'a>(d: Datum) -> &'a [u8] {
+    unsafe {
+        let buf = d.cast_mut_ptr::<pg_sys::StringInfoData>();
+        let start = (*buf).cursor as usize;
+        let len = (*buf).len as usize - start;
+        (*buf).cursor = (*buf).len;
+        std::slice::from_raw_parts((*buf).data.add(start) as *const u8, len)
     }
 }

@@ -7,10 +7,24 @@ use pgrx::prelude::*;
 mod bands;
 mod error;
 mod fmgr;
+mod model_agg;
 mod model_cache;
+mod model_type;
 mod normalize;
 mod score_agg;
+mod summary_type;
+mod time;
 
 ::pgrx::pg_module_magic!();
 
-extension_sql_file!("../sql/ces_score.sql", name = "ces_score_aggregate");
+extension_sql_file!("../sql/models.sql", name = "models");
+extension_sql_file!(
+    "../sql/ces_score.sql",
+    name = "ces_score_aggregate",
+    requires = ["models"]
+);
+extension_sql_file!(
+    "../sql/registry.sql",
+    name = "registry",
+    requires = ["models"]
+);

@@ -5,7 +5,7 @@
 
 use crate::error::raise;
 use crate::fmgr::{self, pg_finfo_v1};
-use crate::model_cache;
+use crate::model_cache::{self, Source};
 use ces_core::state::SERIALIZED_LEN;
 use ces_core::{CesError, ScoreState, Weights};
 use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
@@ -42,7 +42,13 @@ pub unsafe extern "C-unwind" fn ces_score_trans(fcinfo: FunctionCallInfo) -> Dat
                     String::from_utf8_lossy(event)
                 )));
             }
-            let weights = model_cache::parsed(fcinfo, WEIGHTS_ARG, w.value, Weights::parse_json);
+            let weights = model_cache::parsed(
+                fcinfo,
+                WEIGHTS_ARG,
+                w.value,
+                Source::Jsonb,
+                Weights::parse_json,
+            );
             if let Some(x) = weights.get(event) {
                 (*state).add(x);
             }
@@ -84,7 +90,7 @@ pg_finfo_v1!(pg_finfo_ces_score_serialize);
 pub unsafe extern "C-unwind" fn ces_score_serialize(fcinfo: FunctionCallInfo) -> Datum {
     unsafe {
         let s = &*fmgr::arg(fcinfo, 0).value.cast_mut_ptr::<ScoreState>();
-        Datum::from(fmgr::bytea_from(&s.to_bytes()))
+        Datum::from(fmgr::varlena_from(&s.to_bytes()))
     }
 }
 

@@ -8,28 +8,28 @@ INSERT INTO ev SELECT 1, 'login', '2026-01-01'::timestamptz + i * interval '1 da
 INSERT INTO ev SELECT 1, 'team_member_added', '2026-01-02' FROM generate_series(1, 4);
 INSERT INTO ev SELECT 1, 'project_added', '2026-01-03' FROM generate_series(1, 5);
 INSERT INTO ev VALUES (1, 'upgraded', '2026-01-04');
-SELECT account, ces_score(event, ts, :'weights') AS score FROM ev GROUP BY account;
+SELECT account, ces_score(event, ts, :'weights'::jsonb) AS score FROM ev GROUP BY account;
 
 -- Unweighted events contribute 0; NULL events contribute nothing; ts does not filter.
 INSERT INTO ev VALUES (2, 'logout', now()), (2, NULL, NULL), (2, 'login', '1900-01-01'), (2, 'LOGIN', now());
-SELECT account, ces_score(event, ts, :'weights') FROM ev GROUP BY account ORDER BY account;
+SELECT account, ces_score(event, ts, :'weights'::jsonb) FROM ev GROUP BY account ORDER BY account;
 
 -- Only unweighted or NULL events: 0, not NULL.
-SELECT ces_score(event, ts, :'weights') FROM ev WHERE account = 2 AND event IS DISTINCT FROM 'login';
+SELECT ces_score(event, ts, :'weights'::jsonb) FROM ev WHERE account = 2 AND event IS DISTINCT FROM 'login';
 SELECT ces_score(NULL::text, NULL::timestamptz, NULL::jsonb);
 
 -- No rows: NULL.
-SELECT ces_score(event, ts, :'weights') FROM ev WHERE false;
-SELECT count(*), ces_score(event, ts, :'weights') FROM ev WHERE account = 99;
+SELECT ces_score(event, ts, :'weights'::jsonb) FROM ev WHERE false;
+SELECT count(*), ces_score(event, ts, :'weights'::jsonb) FROM ev WHERE account = 99;
 
 -- LEFT JOIN: accounts without events score 0.
 CREATE TEMP TABLE accounts (account int, plan text);
 INSERT INTO accounts VALUES (1, 'pro'), (2, 'free'), (3, 'free');
-SELECT a.account, ces_score(e.event, e.ts, :'weights') AS score
+SELECT a.account, ces_score(e.event, e.ts, :'weights'::jsonb) AS score
 FROM accounts a LEFT JOIN ev e USING (account) GROUP BY a.account ORDER BY a.account;
 
 -- Negative and fractional weights.
-SELECT ces_score(event, ts, '{"login":0.5,"logout":-2.25}') FROM ev WHERE account = 2;
+SELECT ces_score(event, ts, '{"login":0.5,"logout":-2.25}'::jsonb) FROM ev WHERE account = 2;
 
 -- Weights vary per row: joined per plan.
 CREATE TEMP TABLE plan_weights (plan text, weights jsonb);
@@ -42,26 +42,26 @@ SELECT ces_score(event, NULL, weights)
 FROM (VALUES ('a', '{"a":1}'::jsonb), ('a', '{"a":10}'), ('a', '{"a":1}'), ('b', '{"b":100,"a":0}')) v(event, weights);
 
 -- Several aggregates with different weights in one query.
-SELECT ces_score(event, ts, '{"login":1}') AS logins, ces_score(event, ts, '{"upgraded":1}') AS upgrades,
-       ces_score(event, ts, :'weights') AS score
+SELECT ces_score(event, ts, '{"login":1}'::jsonb) AS logins, ces_score(event, ts, '{"upgraded":1}'::jsonb) AS upgrades,
+       ces_score(event, ts, :'weights'::jsonb) AS score
 FROM ev WHERE account = 1;
 
 -- As a window function over partitions.
-SELECT DISTINCT account, ces_score(event, ts, :'weights') OVER (PARTITION BY account)
+SELECT DISTINCT account, ces_score(event, ts, :'weights'::jsonb) OVER (PARTITION BY account)
 FROM ev ORDER BY account;
 ROLLBACK;
 
 -- Bad weights: ERROR 22023 naming the key or value.
-SELECT expect_error($$SELECT ces_score(e, NULL, '[1,2]') FROM (VALUES ('login')) v(e)$$);
-SELECT expect_error($$SELECT ces_score(e, NULL, '"login"') FROM (VALUES ('login')) v(e)$$);
-SELECT expect_error($$SELECT ces_score(e, NULL, '{"login":"one"}') FROM (VALUES ('login')) v(e)$$);
-SELECT expect_error($$SELECT ces_score(e, NULL, '{"login":1,"upgraded":null}') FROM (VALUES ('login')) v(e)$$);
-SELECT expect_error($$SELECT ces_score(e, NULL, '{"login":1e400}') FROM (VALUES ('login')) v(e)$$);
-SELECT expect_error($$SELECT ces_score(e, NULL, '{"":1}') FROM (VALUES ('login')) v(e)$$);
-SELECT expect_error($$SELECT ces_score(e, NULL, NULL) FROM (VALUES ('login')) v(e)$$);
+SELECT expect_error($$SELECT ces_score(e, NULL, '[1,2]'::jsonb) FROM (VALUES ('login')) v(e)$$);
+SELECT expect_error($$SELECT ces_score(e, NULL, '"login"'::jsonb) FROM (VALUES ('login')) v(e)$$);
+SELECT expect_error($$SELECT ces_score(e, NULL, '{"login":"one"}'::jsonb) FROM (VALUES ('login')) v(e)$$);
+SELECT expect_error($$SELECT ces_score(e, NULL, '{"login":1,"upgraded":null}'::jsonb) FROM (VALUES ('login')) v(e)$$);
+SELECT expect_error($$SELECT ces_score(e, NULL, '{"login":1e400}'::jsonb) FROM (VALUES ('login')) v(e)$$);
+SELECT expect_error($$SELECT ces_score(e, NULL, '{"":1}'::jsonb) FROM (VALUES ('login')) v(e)$$);
+SELECT expect_error($$SELECT ces_score(e, NULL, NULL::jsonb) FROM (VALUES ('login')) v(e)$$);
 -- A bad weight on a later row is caught when its bytes change.
 SELECT expect_error($$SELECT ces_score(e, NULL, w::jsonb) FROM (VALUES ('login', '{"login":1}'), ('login', '{"login":[1]}')) v(e, w)$$);
 -- NULL weights are fine where the event is NULL too.
-SELECT ces_score(NULL, NULL, NULL) FROM generate_series(1, 3);
+SELECT ces_score(NULL, NULL, NULL::jsonb) FROM generate_series(1, 3);
 -- The session survives errors.
 SELECT 1 AS still_alive;

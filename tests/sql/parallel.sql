@@ -16,9 +16,9 @@ BEGIN
 END $$;
 
 CREATE TABLE serial_result AS
-SELECT account, ces_score(event, ts, '{"login":1,"project_added":5,"team_member_added":10,"upgraded":50,"support_ticket":-3}') AS score
+SELECT account, ces_score(event, ts, '{"login":1,"project_added":5,"team_member_added":10,"upgraded":50,"support_ticket":-3}'::jsonb) AS score
 FROM par_events GROUP BY account;
-SELECT ces_score(event, ts, '{"login":1,"upgraded":50,"support_ticket":-3}') AS serial_total FROM par_events;
+SELECT ces_score(event, ts, '{"login":1,"upgraded":50,"support_ticket":-3}'::jsonb) AS serial_total FROM par_events;
 
 SET parallel_setup_cost = 0;
 SET parallel_tuple_cost = 0;
@@ -26,14 +26,14 @@ SET min_parallel_table_scan_size = 0;
 SET max_parallel_workers_per_gather = 2;
 
 -- Plain total.
-SELECT plan_has($q$SELECT ces_score(event, ts, '{"login":1}') FROM par_events$q$, 'Partial Aggregate') AS partial_total;
-SELECT ces_score(event, ts, '{"login":1,"upgraded":50,"support_ticket":-3}') AS parallel_total FROM par_events;
+SELECT plan_has($q$SELECT ces_score(event, ts, '{"login":1}'::jsonb) FROM par_events$q$, 'Partial Aggregate') AS partial_total;
+SELECT ces_score(event, ts, '{"login":1,"upgraded":50,"support_ticket":-3}'::jsonb) AS parallel_total FROM par_events;
 
 -- Grouped by account (partial hash aggregation in each worker, combined in the leader).
-SELECT plan_has($q$SELECT account, ces_score(event, ts, '{"login":1}') FROM par_events GROUP BY account$q$,
+SELECT plan_has($q$SELECT account, ces_score(event, ts, '{"login":1}'::jsonb) FROM par_events GROUP BY account$q$,
                 'Partial HashAggregate') AS partial_grouped;
 SELECT count(*) AS accounts, count(*) FILTER (WHERE p.score = s.score) AS equal_to_serial
-FROM (SELECT account, ces_score(event, ts, '{"login":1,"project_added":5,"team_member_added":10,"upgraded":50,"support_ticket":-3}') AS score
+FROM (SELECT account, ces_score(event, ts, '{"login":1,"project_added":5,"team_member_added":10,"upgraded":50,"support_ticket":-3}'::jsonb) AS score
       FROM par_events GROUP BY account) p
 JOIN serial_result s USING (account);
 
@@ -42,7 +42,7 @@ SELECT plan_has($q$SELECT ces_score(event, ts, ('{"' || event || '":2}')::jsonb)
 SELECT ces_score(event, ts, ('{"' || event || '":2}')::jsonb) = 2 * count(*) AS column_weights_ok FROM par_events;
 
 -- Empty input under parallel plans: NULL.
-SELECT ces_score(event, ts, '{"login":1}') FROM par_events WHERE account < 0;
+SELECT ces_score(event, ts, '{"login":1}'::jsonb) FROM par_events WHERE account < 0;
 RESET ALL;
 DROP TABLE par_events, serial_result;
 DROP FUNCTION plan_has(text, text);

@@ -10,7 +10,7 @@ SELECT (random() * 3000)::int AS account,
 FROM generate_series(1, 120000);
 \set w '{"login":1,"project_added":5,"team_member_added":10,"upgraded":50,"support_ticket":-3,"downgraded":-40,"invite_sent":2.5}'
 WITH ces AS (
-  SELECT account, ces_score(event, ts, :'w') AS score FROM ref_events GROUP BY account
+  SELECT account, ces_score(event, ts, :'w'::jsonb) AS score FROM ref_events GROUP BY account
 ), ref AS (
   SELECT account, sum(CASE event WHEN 'login' THEN 1 WHEN 'project_added' THEN 5
                                WHEN 'team_member_added' THEN 10 WHEN 'upgraded' THEN 50
@@ -24,10 +24,10 @@ SELECT count(*) AS accounts,
 FROM ces FULL JOIN ref USING (account);
 -- Same with sorted (GroupAggregate) and hashed (HashAggregate) plans.
 SET enable_hashagg = off;
-SELECT sum(score) FROM (SELECT account, ces_score(event, ts, :'w') AS score FROM ref_events GROUP BY account) s;
+SELECT sum(score) FROM (SELECT account, ces_score(event, ts, :'w'::jsonb) AS score FROM ref_events GROUP BY account) s;
 RESET enable_hashagg;
 SET enable_sort = off;
-SELECT sum(score) FROM (SELECT account, ces_score(event, ts, :'w') AS score FROM ref_events GROUP BY account) s;
+SELECT sum(score) FROM (SELECT account, ces_score(event, ts, :'w'::jsonb) AS score FROM ref_events GROUP BY account) s;
 RESET enable_sort;
 SELECT sum(CASE event WHEN 'login' THEN 1 WHEN 'project_added' THEN 5
                       WHEN 'team_member_added' THEN 10 WHEN 'upgraded' THEN 50

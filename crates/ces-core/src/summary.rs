@@ -204,8 +204,8 @@ pub fn score(model: &Model, slots: &[Slot]) -> f64 {
         .iter()
         .enumerate()
         .filter(|(_, s)| s.count != 0)
-        .map(|(i, s)| points(model, i, s).0)
-        .sum()
+        // fold from +0.0: f64's sum() starts at -0.0, so an empty score would print as -0
+        .fold(0.0, |acc, (i, s)| acc + points(model, i, s).0)
 }
 
 /// The score re-anchored at a later `as_of`.
@@ -563,6 +563,13 @@ mod tests {
         assert_eq!(b[3].events, 1);
         assert_eq!(b.iter().map(|r| r.points).sum::<f64>(), score(&m, &s));
         assert_eq!(depth(&s), 3);
+    }
+
+    #[test]
+    fn empty_score_is_positive_zero() {
+        let m = model(r#"{"login":1}"#);
+        let (_, s) = run(&m, 0, &[(None, None), (Some("other"), None)]);
+        assert!(score(&m, &s).is_sign_positive());
     }
 
     #[test]

@@ -1,0 +1,89 @@
+//! The `ces_model` type: a validated scoring model stored as its canonical JSON text.
+//! Input accepts a full model or a bare weights object, so an uncast literal such as
+//! '{"login":1}' works wherever a model is expected.
+
+use crate::error::OrRaise;
+use crate::fmgr::{self, pg_finfo_v1};
+use crate::time::{interval_micros, PgTime};
+use ces_core::{CesError, Model};
+use pgrx::pg_sys::{Datum, FunctionCallInfo};
+use pgrx::{pg_guard, FromDatum};
+
+pub fn parse_model(text: &str) -> Result<Model, CesError> {
+    Model::parse_json(text, &PgTime)
+}
+
+unsafe fn model_datum(m: &Model) -> Datum {
+    unsafe { Datum::from(fmgr::varlena_from(m.to_json().as_bytes())) }
+}
+
+pg_finfo_v1!(pg_finfo_ces_model_in);
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub unsafe extern "C-unwind" fn ces_model_in(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe { model_datum(&parse_model(fmgr::cstring_arg(fmgr::arg(fcinfo, 0).value)).or_raise()) }
+}
+
+pg_finfo_v1!(pg_finfo_ces_model_out);
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub unsafe extern "C-unwind" fn ces_model_out(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe {
+        let bytes = fmgr::varlena_bytes(fmgr::arg(fcinfo, 0).value);
+        fmgr::cstring_from(std::str::from_utf8(bytes).unwrap_or("{}"))
+    }
+}
+
+pg_finfo_v1!(pg_finfo_ces_model_recv);
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub unsafe extern "C-unwind" fn ces_model_recv(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe {
+        let bytes = fmgr::recv_bytes(fmgr::arg(fcinfo, 0).value);
+        let text = std::str::from_utf8(bytes)
+            .map_err(|_| CesError::invalid("ces_model binary input is not UTF-8"))
+            .or_raise();
+        model_datum(&parse_model(text).or_raise())
+    }
+}
+
+pg_finfo_v1!(pg_finfo_ces_model_send);
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub unsafe extern "C-unwind" fn ces_model_send(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe {
+        Datum::from(fmgr::varlena_from(fmgr::varlena_bytes(
+            fmgr::arg(fcinfo, 0).value,
+        )))
+    }
+}
+
+pg_finfo_v1!(pg_finfo_ces_model_make);
+/// `ces_model(weights jsonb, half_life interval, lookback interval, as_of timestamptz)`.
+/// NULL weights give NULL; NULL options mean "not set".
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub unsafe extern "C-unwind" fn ces_model_make(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe {
+        let weights = fmgr::arg(fcinfo, 0);
+        if weights.isnull {
+            return fmgr::return_null(fcinfo);
+        }
+        let interval = |i: usize| -> Option<i64> {
+            let a = fmgr::arg(fcinfo, i);
+            if a.isnull {
+                return None;
+            }
+            let iv = pgrx::datum::Interval::from_datum(a.value, false).expect("non-null interval");
+            Some(interval_micros(&iv).map_err(CesError::invalid).or_raise())
+        };
+        let half_life = interval(1);
+        let lookback = interval(2);
+        let as_of = fmgr::arg(fcinfo, 3);
+        let as_of = (!as_of.isnull).then(|| as_of.value.value() as i64);
+        let json: serde_json::Value =
+            serde_json::from_str(&fmgr::jsonb_text(weights.value)).expect("jsonb is valid JSON");
+        let model = Model::build(&json, half_life, lookback, as_of, &PgTime).or_raise();
+        model_datum(&model)
+    }
+}
