@@ -91,6 +91,17 @@ unsafe fn row_event_ts<'a>(fcinfo: FunctionCallInfo) -> (Option<&'a [u8]>, Optio
     }
 }
 
+/// The same model: one cache entry, or equal text (the inverse function has its own cache).
+#[inline(always)]
+unsafe fn same_model(h: *const Header, model: &Model) -> bool {
+    unsafe {
+        (*h).model == model as *const Model as usize || {
+            let m = model_of(h);
+            m.body == model.body && m.as_of == model.as_of
+        }
+    }
+}
+
 #[cold]
 fn model_changed() -> ! {
     raise(
@@ -122,7 +133,7 @@ unsafe fn trans(fcinfo: FunctionCallInfo, jsonb: bool) -> Datum {
             alloc_state(ctx, Header::new(model, time::now()), model, None)
         } else {
             let h = st.value.cast_mut_ptr::<Header>();
-            if (*h).model != model as *const Model as usize {
+            if !same_model(h, model) {
                 model_changed();
             }
             h
@@ -139,7 +150,7 @@ unsafe fn inverse(fcinfo: FunctionCallInfo, jsonb: bool) -> Datum {
         let Some(model) = row_model(fcinfo, jsonb) else {
             return Datum::from(h);
         };
-        if (*h).model != model as *const Model as usize {
+        if !same_model(h, model) {
             model_changed();
         }
         if summary::retract(&mut *h, slots(h), model, event, ts) {

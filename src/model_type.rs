@@ -18,10 +18,38 @@ unsafe fn model_datum(m: &Model) -> Datum {
 }
 
 pg_finfo_v1!(pg_finfo_ces_model_in);
+/// Reads a model's JSON, or, for text that is not JSON, the latest version of the model of
+/// that name in the registry: `ces_model('health')` with an untyped literal is a cast to
+/// this type, and `ces_score(event, ts, 'health')` should work too.
 #[pg_guard]
 #[unsafe(no_mangle)]
 pub unsafe extern "C-unwind" fn ces_model_in(fcinfo: FunctionCallInfo) -> Datum {
-    unsafe { model_datum(&parse_model(fmgr::cstring_arg(fmgr::arg(fcinfo, 0).value)).or_raise()) }
+    unsafe {
+        let text = fmgr::cstring_arg(fmgr::arg(fcinfo, 0).value);
+        if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+            return model_datum(&parse_model(text).or_raise());
+        }
+        let canonical = registry_lookup(fcinfo, text);
+        model_datum(&parse_model(&canonical).or_raise())
+    }
+}
+
+/// The canonical text of the latest version of model `name`, through `ces_model(name, NULL)`
+/// in this extension's schema; it raises 42704 with the known names when there is none.
+unsafe fn registry_lookup(fcinfo: FunctionCallInfo, name: &str) -> String {
+    unsafe {
+        let nsp = pgrx::pg_sys::get_func_namespace((*(*fcinfo).flinfo).fn_oid);
+        let schema = std::ffi::CStr::from_ptr(pgrx::pg_sys::quote_identifier(
+            pgrx::pg_sys::get_namespace_name(nsp),
+        ));
+        let query = format!(
+            "SELECT {}.ces_model($1::text, NULL::integer)::text",
+            schema.to_string_lossy()
+        );
+        pgrx::spi::Spi::get_one_with_args::<String>(&query, &[name.into()])
+            .unwrap_or_else(|e| pgrx::error!("model lookup failed: {e}"))
+            .unwrap_or_else(|| pgrx::error!("model \"{name}\" does not exist"))
+    }
 }
 
 pg_finfo_v1!(pg_finfo_ces_model_out);

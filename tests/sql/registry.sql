@@ -1,0 +1,41 @@
+-- Named, versioned models: ces_define_model, ces_model(name, version), the ces_models view,
+-- immutability, errors and privileges. (pg_dump/pg_restore: tests/dump_restore.sh.)
+BEGIN;
+SELECT ces_define_model('health', '{"login":1,"upgraded":50}', 'first cut') AS v1;
+SELECT ces_define_model('health', ces_model('{"login":1,"upgraded":50,"support_ticket":-5}', half_life => '14 days')) AS v2;
+SELECT ces_define_model('onboarding', '{"project_added":5}') AS v1;
+SELECT name, version, model, note, created_by = current_user AS by_me, created_at = now() AS now
+FROM ces_models ORDER BY name, version;
+SELECT ces_model('health') AS latest, ces_model('health', 1) AS first;
+SELECT ces_score(e, NULL, ces_model('health', 1)) FROM (VALUES ('login'), ('upgraded')) v(e);
+-- A model name where a model is expected reads the latest version from the registry.
+SELECT 'onboarding'::ces_model AS by_name,
+       ces_score(e, NULL, 'onboarding') AS uncast_name FROM (VALUES ('project_added')) v(e);
+
+-- Unknown names and versions: 42704 with a hint.
+SELECT expect_error($$SELECT ces_model('nope')$$);
+SELECT expect_error($$SELECT ces_model('health', 7)$$);
+SELECT expect_error($$SELECT ces_define_model('', '{"a":1}')$$);
+SELECT expect_error($$SELECT ces_define_model('x', NULL)$$);
+SELECT expect_error($$SELECT ces_define_model('x', '{"a":"one"}')$$);
+
+-- Published versions are immutable.
+SELECT expect_error($$UPDATE ces_model_registry SET note = 'changed' WHERE name = 'health'$$);
+SELECT expect_error($$DELETE FROM ces_model_registry WHERE name = 'health'$$);
+SELECT expect_error($$TRUNCATE ces_model_registry$$);
+
+-- Any role reads models; defining one needs INSERT on ces_model_registry.
+CREATE ROLE ces_reader;
+CREATE ROLE ces_modeler;
+GRANT INSERT ON ces_model_registry TO ces_modeler;
+SET LOCAL ROLE ces_reader;
+SELECT count(*) AS visible FROM ces_models;
+SELECT ces_model('onboarding');
+SELECT expect_error($$SELECT ces_define_model('mine', '{"a":1}')$$);
+RESET ROLE;
+SET LOCAL ROLE ces_modeler;
+SELECT ces_define_model('mine', '{"a":1}') AS modeler_can_define;
+RESET ROLE;
+ROLLBACK;
+-- With no models defined, the hint says how to publish one.
+SELECT expect_error($$SELECT ces_model('health')$$);
