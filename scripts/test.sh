@@ -33,5 +33,10 @@ if [[ $status -ne 0 ]]; then
 fi
 passed=$(grep -cE '\.\.\. ok' "$OUT/summary.log" || true)
 failed=$(grep -cE '\.\.\. FAILED' "$OUT/summary.log" || true)
-echo "pg_regress: $passed passed, $failed failed"
+
+echo "== shell tests"
+for t in tests/*.sh; do
+    if bash "$t"; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+done
+echo "sql: $passed passed, $failed failed"
 exit "$status"

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# pg_dump / pg_restore round trip of a database holding published models, stored
+# ces_model and ces_summary values. Needs a running cluster (PGHOST/PGPORT/PGUSER set).
+set -euo pipefail
+SRC=ces_dump_src DST=ces_dump_dst
+DUMP="$(mktemp -d)/ces.dump"
+psql -qX -d postgres -c "DROP DATABASE IF EXISTS $SRC" -c "DROP DATABASE IF EXISTS $DST" \
+     -c "CREATE DATABASE $SRC" -c "CREATE DATABASE $DST" 2>/dev/null
+psql -qX -v ON_ERROR_STOP=1 -d "$SRC" >/dev/null <<'SQL'
+CREATE EXTENSION ces;
+SELECT ces_define_model('health', '{"login":1,"upgraded":50}', 'v1');
+SELECT ces_define_model('health', ces_model('{"login":1,"ticket":{"weight":-5,"cap":20}}', half_life => '14 days'), 'v2');
+SELECT ces_define_model('onboarding', '{"project_added":5}');
+CREATE TABLE saved (id int, m ces_model, s ces_summary);
+INSERT INTO saved
+SELECT 1, ces_model('health'), ces_agg(e, ts, ces_model('{"login":1,"ticket":-5}', half_life => '7 days', as_of => '2026-10-01 00:00+00'))
+FROM (VALUES ('login', timestamptz '2026-09-30 00:00+00'), ('ticket', '2026-09-29 12:00+00')) v(e, ts);
+SQL
+pg_dump -Fc -d "$SRC" -f "$DUMP"
+pg_restore -d "$DST" "$DUMP"
+
+query="SELECT name, version, model::text, note FROM ces_models ORDER BY 1, 2"
+saved="SELECT id, m::text, s::text, ces_score(s) FROM saved ORDER BY id"
+status=0
+for q in "$query" "$saved"; do
+    if [[ "$(psql -qXtA -d "$SRC" -c "$q")" != "$(psql -qXtA -d "$DST" -c "$q")" ]]; then
+        echo "dump_restore: differs after restore: $q"; status=1
+    fi
+done
+# The restored registry is still immutable and keeps numbering versions.
+next=$(psql -qXtA -d "$DST" -c "SELECT ces_define_model('health', '{\"login\":2}')")
+[[ "$next" == 3 ]] || { echo "dump_restore: next version is $next, expected 3"; status=1; }
+if psql -qXtA -d "$DST" -c "DELETE FROM ces_model_registry" >/dev/null 2>&1; then
+    echo "dump_restore: restored registry accepted a DELETE"; status=1
+fi
+models=$(psql -qXtA -d "$DST" -c "SELECT count(*) FROM ces_models")
+psql -qX -d postgres -c "DROP DATABASE $SRC" -c "DROP DATABASE $DST"
+rm -rf "$(dirname "$DUMP")"
+if [[ $status -eq 0 ]]; then
+    echo "dump_restore: ok ($models models after restore and one more version)"
+fi
+exit $status
