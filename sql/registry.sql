@@ -78,3 +78,11 @@ BEGIN
                       FROM @extschema@.ces_model_registry r WHERE r.name = ces_model.name);
 END $$;
 COMMENT ON FUNCTION ces_model(text, integer) IS 'A published model by name; the latest version when version is NULL';
+
+CREATE FUNCTION ces_model_at(model ces_model, as_of timestamptz) RETURNS ces_model
+LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT CASE WHEN as_of IS NULL THEN (model::text::jsonb - 'as_of')::text
+                ELSE jsonb_set(model::text::jsonb, '{as_of}', to_jsonb(as_of))::text END::@extschema@.ces_model
+$$;
+COMMENT ON FUNCTION ces_model_at(ces_model, timestamptz) IS
+    'The model with its as_of set (or cleared, for NULL): score a published model at a fixed instant';

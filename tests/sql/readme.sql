@@ -58,6 +58,59 @@ SELECT ces_default_bands();
 SELECT ces_normalize(145, 0, 200) AS on_0_100, ces_normalize(145, 0, 200, 0, 10) AS on_0_10,
        ces_normalize(-20, 0, 200) AS clamped;
 
+SELECT ces_model('{"login": 1, "upgraded": 50, "support_ticket": {"weight": -5, "half_life": "3 days", "cap": 20}}',
+                 half_life => '14 days', lookback => '30 days', as_of => '2026-11-24 00:00+00');
+
+SELECT '{"weights": {"login": 1}, "half_life": "7 days"}'::ces_model AS full_form,
+       '{"login": 1}'::ces_model AS bare_weights,
+       '{"login": 1}'::ces_model = ces_model('{"login": 1}') AS same;
+
+SELECT account,
+       round(ces_score(event, ts, ces_model('{"login":1,"team_member_added":10,"project_added":5,"upgraded":50}',
+                                            half_life => '7 days', lookback => '30 days',
+                                            as_of => '2026-11-24 00:00+00'))::numeric, 2) AS decayed_score
+FROM events GROUP BY account ORDER BY account;
+
+CREATE TEMP TABLE account_summaries AS
+SELECT account, ces_agg(event, ts, ces_model('{"login":1,"team_member_added":10,"project_added":5,"upgraded":{"weight":50,"cap":25},"support_ticket":-5}',
+                                            half_life => '30 days', as_of => '2026-11-24 00:00+00')) AS summary
+FROM events GROUP BY account;
+
+SELECT account, round(ces_score(summary)::numeric, 2) AS score, ces_event_count(summary) AS events,
+       ces_depth(summary) AS depth, ces_last_seen(summary) IS NOT NULL AS seen
+FROM account_summaries ORDER BY account;
+
+SELECT b.event, b.events, b.weight, round(b.points::numeric, 2) AS points, b.capped
+FROM account_summaries, ces_breakdown(summary) b WHERE account = 'acme';
+
+SELECT account, round(ces_score_at(summary, '2026-12-24 00:00+00')::numeric, 2) AS a_month_later
+FROM account_summaries ORDER BY account;
+
+CREATE TEMP TABLE daily AS
+SELECT account, date_trunc('day', ts, 'UTC') AS day,
+       ces_agg(event, ts, ces_model('{"login":1,"team_member_added":10,"project_added":5,"upgraded":50}',
+                                    half_life => '7 days',
+                                    as_of => date_trunc('day', ts, 'UTC') + interval '1 day')) AS summary
+FROM events GROUP BY 1, 2;
+
+SELECT account, round(ces_score_at(ces_rollup(summary), '2026-11-24 00:00+00')::numeric, 2) AS score_30d
+FROM daily
+WHERE day > timestamptz '2026-11-24 00:00+00' - interval '30 days' AND day < '2026-11-24 00:00+00'
+GROUP BY account ORDER BY account;
+
+SELECT account, ts, ces_score(event, ts, '{"login":1,"upgraded":50}'::jsonb)
+         OVER (PARTITION BY account ORDER BY ts RANGE BETWEEN '30 days' PRECEDING AND CURRENT ROW) AS rolling_30d
+FROM events WHERE account = 'globex' ORDER BY ts;
+
+SELECT ces_define_model('health', '{"login":1,"upgraded":50}', 'launch weights') AS version;
+SELECT ces_define_model('health', ces_model('{"login":1,"upgraded":50,"support_ticket":-5}', half_life => '14 days')) AS version;
+
+SELECT name, version, model, note FROM ces_models ORDER BY name, version;
+
+SELECT account, ces_score(event, ts, ces_model('health', 1)) AS v1,
+       round(ces_score(event, ts, ces_model_at(ces_model('health', 2), '2026-11-24 00:00+00'))::numeric, 2) AS v2_on_the_24th
+FROM events GROUP BY account ORDER BY account;
+
 WITH scores AS (
     SELECT a.account, a.plan, coalesce(ces_score(e.event, e.ts, '{"login":1,"upgraded":50}'), 0) AS score
     FROM accounts a LEFT JOIN events e USING (account)

@@ -12,6 +12,11 @@ SELECT ces_score(e, NULL, ces_model('health', 1)) FROM (VALUES ('login'), ('upgr
 SELECT 'onboarding'::ces_model AS by_name,
        ces_score(e, NULL, 'onboarding') AS uncast_name FROM (VALUES ('project_added')) v(e);
 
+-- ces_model_at pins (or clears) a model's as_of.
+SELECT ces_model_at(ces_model('health', 2), '2026-10-01 00:00+00') AS pinned,
+       ces_model_at(ces_model('{"a":1}', as_of => '2026-10-01 00:00+00'), NULL) AS cleared;
+SELECT ces_score(e, ts, ces_model_at(ces_model('health', 2), '2026-10-01 00:00+00')) AS one_half_life
+FROM (VALUES ('login', timestamptz '2026-09-17 00:00+00')) v(e, ts);
 -- Unknown names and versions: 42704 with a hint.
 SELECT expect_error($$SELECT ces_model('nope')$$);
 SELECT expect_error($$SELECT ces_model('health', 7)$$);
