@@ -4,6 +4,7 @@
 
 use pgrx::prelude::*;
 
+mod backtest;
 mod bands;
 mod error;
 mod fmgr;

@@ -2,6 +2,7 @@
 //! Nothing here knows about PostgreSQL: model parsing and validation, bands,
 //! normalisation and the fixed-size aggregate state live here and are tested with `cargo test`.
 
+pub mod backtest;
 pub mod bands;
 pub mod error;
 pub mod model;

@@ -1,0 +1,284 @@
+-- The analyst and BI layer: score views, score history (snapshots and backfill), drop
+-- alerts and band transitions. Plain PL/pgSQL over the aggregates; identifiers from the
+-- caller are always quoted (%I, quote_ident, regclass), never spliced in.
+
+-- This extension's schema, quoted, for SQL that must work whatever the search_path.
+CREATE FUNCTION ces_schema() RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
+    SELECT pg_catalog.quote_ident(n.nspname)
+    FROM pg_catalog.pg_extension x JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace
+    WHERE x.extname = 'ces'
+$$;
+
+-- The latest published version of a model (42704 with a hint when there is none).
+CREATE FUNCTION ces_latest_version(model_name text) RETURNS integer LANGUAGE plpgsql STABLE AS $$
+DECLARE v integer;
+BEGIN
+    SELECT max(r.version) INTO v FROM @extschema@.ces_model_registry r WHERE r.name = model_name;
+    IF v IS NULL THEN
+        PERFORM @extschema@.ces_model(model_name);  -- raises "model does not exist"
+    END IF;
+    RETURN v;
+END $$;
+
+CREATE FUNCTION ces_create_score_view(view_name text, events regclass, account_column text, event_column text,
+                                      ts_column text, model_name text, materialized boolean DEFAULT false)
+RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    parts text[];
+    target text;
+    v integer;
+    ext text := @extschema@.ces_schema();
+BEGIN
+    IF view_name IS NULL OR events IS NULL OR account_column IS NULL OR event_column IS NULL
+       OR ts_column IS NULL OR model_name IS NULL OR materialized IS NULL THEN
+        RAISE EXCEPTION 'ces_create_score_view: arguments must not be NULL' USING ERRCODE = '22023';
+    END IF;
+    parts := pg_catalog.parse_ident(view_name);  -- 22023 for anything that is not a name
+    IF array_length(parts, 1) > 2 THEN
+        RAISE EXCEPTION 'view name % has too many dots; give [schema.]name', view_name USING ERRCODE = '22023';
+    END IF;
+    SELECT string_agg(pg_catalog.quote_ident(p), '.' ORDER BY i) INTO target
+    FROM unnest(parts) WITH ORDINALITY AS u(p, i);
+    v := @extschema@.ces_latest_version(model_name);
+    EXECUTE format($view$
+        CREATE %1$s VIEW %2$s AS
+        SELECT s.account,
+               %3$s.ces_score(s.summary) AS score,
+               %3$s.ces_band(%3$s.ces_score(s.summary)) AS band,
+               %3$s.ces_last_seen(s.summary) AS last_seen,
+               %3$s.ces_event_count(s.summary) AS events,
+               %3$s.ces_depth(s.summary) AS depth,
+               %4$L::text AS model,
+               %5$s::integer AS model_version,
+               s.as_of
+        FROM (SELECT e.%6$I AS account, m.as_of,
+                     %3$s.ces_agg(e.%7$I, e.%8$I, %3$s.ces_model_at(m.model, m.as_of)) AS summary
+              FROM %9$s e,
+                   (SELECT r.model, coalesce((r.model::text::jsonb ->> 'as_of')::timestamptz, now()) AS as_of
+                    FROM %3$s.ces_model_registry r WHERE r.name = %4$L AND r.version = %5$s) m
+              GROUP BY e.%6$I, m.as_of) s
+        $view$,
+        CASE WHEN materialized THEN 'MATERIALIZED' ELSE '' END, target, ext, model_name, v,
+        account_column, event_column, ts_column, events);
+END $$;
+COMMENT ON FUNCTION ces_create_score_view(text, regclass, text, text, text, text, boolean) IS
+    'Creates a (materialized) view with one row per account: score, band, last_seen, events, depth, model, model_version, as_of';
+
+-- Score history: one row per model version, account and as_of. Rows are user data (pg_dump keeps them).
+CREATE TABLE ces_score_history (
+    model text NOT NULL,
+    model_version integer NOT NULL,
+    account text NOT NULL,
+    as_of timestamptz NOT NULL,
+    score double precision,
+    band text,
+    created_at timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (model, model_version, account, as_of)
+);
+CREATE INDEX ces_score_history_as_of ON ces_score_history (model, model_version, as_of);
+SELECT pg_catalog.pg_extension_config_dump('ces_score_history', '');
+REVOKE ALL ON ces_score_history FROM PUBLIC;
+
+-- SQL reading the caller's events as (account, event, ts), identifiers quoted.
+CREATE FUNCTION ces_events_sql(events regclass, account_column text, event_column text, ts_column text)
+RETURNS text LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    IF events IS NULL OR account_column IS NULL OR event_column IS NULL OR ts_column IS NULL THEN
+        RAISE EXCEPTION 'events, account_column, event_column and ts_column must not be NULL' USING ERRCODE = '22023';
+    END IF;
+    RETURN format('SELECT e.%I AS account, e.%I AS event, e.%I AS ts FROM %s e',
+                  account_column, event_column, ts_column, events);
+END $$;
+
+CREATE FUNCTION ces_snapshot(model_name text, events regclass, account_column text, event_column text,
+                             ts_column text, as_of timestamptz DEFAULT now())
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    v integer := @extschema@.ces_latest_version(model_name);
+    ext text := @extschema@.ces_schema();
+    src text := @extschema@.ces_events_sql(events, account_column, event_column, ts_column);
+    n bigint;
+BEGIN
+    IF as_of IS NULL OR NOT isfinite(as_of) THEN
+        RAISE EXCEPTION 'as_of must be a finite timestamp' USING ERRCODE = '22023';
+    END IF;
+    DELETE FROM @extschema@.ces_score_history h
+    WHERE h.model = model_name AND h.model_version = v AND h.as_of = ces_snapshot.as_of;
+    -- Every account with an event at or before as_of gets a row (0 when none is in the window).
+    EXECUTE format($q$
+        INSERT INTO %1$s.ces_score_history (model, model_version, account, as_of, score, band)
+        SELECT $1, $2, x.account::text, $3, x.score, %1$s.ces_band(x.score)
+        FROM (SELECT src.account, %1$s.ces_score(src.event, src.ts, %1$s.ces_model_at(%1$s.ces_model($1, $2), $3)) AS score
+              FROM (%2$s) src WHERE src.ts <= $3 GROUP BY src.account) x
+        $q$, ext, src)
+    USING model_name, v, as_of;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END $$;
+COMMENT ON FUNCTION ces_snapshot(text, regclass, text, text, text, timestamptz) IS
+    'Scores every account at as_of under the latest model version into ces_score_history (replacing that snapshot)';
+
+CREATE FUNCTION ces_backfill(model_name text, events regclass, account_column text, event_column text,
+                             ts_column text, from_ts timestamptz, to_ts timestamptz, step interval DEFAULT '1 day')
+RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    v integer := @extschema@.ces_latest_version(model_name);
+    ext text := @extschema@.ces_schema();
+    src text := @extschema@.ces_events_sql(events, account_column, event_column, ts_column);
+    model @extschema@.ces_model := @extschema@.ces_model_at(@extschema@.ces_model(model_name, v), NULL);
+    lookback interval := (model::text::jsonb ->> 'lookback')::interval;
+    step_s numeric;
+    window_steps bigint;   -- buckets per window; NULL without a lookback
+    first_k bigint;        -- oldest bucket kept apart; older events only mark accounts as seen
+    n_dates bigint;
+    d timestamptz;
+    total bigint := 0;
+    n bigint;
+    next_report integer := 1;
+BEGIN
+    IF from_ts IS NULL OR to_ts IS NULL OR step IS NULL OR NOT isfinite(from_ts) OR NOT isfinite(to_ts) THEN
+        RAISE EXCEPTION 'from_ts, to_ts and step must be given and finite' USING ERRCODE = '22023';
+    END IF;
+    IF from_ts > to_ts THEN
+        RAISE EXCEPTION 'from_ts % is after to_ts %', from_ts, to_ts USING ERRCODE = '22023';
+    END IF;
+    IF extract(month FROM step) <> 0 OR extract(year FROM step) <> 0 OR step <= interval '0' THEN
+        RAISE EXCEPTION 'step must be a positive fixed-length interval (days, hours, ...), got %', step
+            USING ERRCODE = '22023';
+    END IF;
+    step_s := extract(epoch FROM step);
+    IF lookback IS NOT NULL THEN
+        IF extract(epoch FROM lookback) % step_s <> 0 THEN
+            RAISE EXCEPTION 'the model''s lookback (%) must be a whole number of steps (%)', lookback, step
+                USING ERRCODE = '22023', HINT = 'choose a step that divides the lookback, such as 1 day';
+        END IF;
+        window_steps := (extract(epoch FROM lookback) / step_s)::bigint;
+        first_k := 1 - window_steps;
+    ELSE
+        first_k := 0;  -- without a lookback everything up to from_ts stays in: one bucket holds it
+    END IF;
+    n_dates := floor(extract(epoch FROM to_ts - from_ts) / step_s)::bigint + 1;
+
+    -- The one pass over the events: a summary per account and bucket (from_ts + (k-1)·step,
+    -- from_ts + k·step], anchored at the bucket's end. Older events go to bucket first_k - 1
+    -- (with a lookback they only mark the account as seen).
+    DROP TABLE IF EXISTS pg_temp.ces_backfill_buckets;
+    EXECUTE format($q$
+        CREATE TEMP TABLE ces_backfill_buckets AS
+        SELECT src.account::text AS account, b.k, %1$s.ces_agg(src.event, src.ts, b.model) AS summary
+        FROM (SELECT s.*, greatest(ceil(extract(epoch FROM s.ts - $1) / $2)::bigint, $3 - 1) AS k
+              FROM (%2$s) s WHERE s.ts <= $4) src
+        JOIN (SELECT k, %1$s.ces_model_at($5, $1 + k * $6) AS model
+              FROM generate_series($3 - 1, $7 - 1) k) b USING (k)
+        GROUP BY 1, 2
+        $q$, ext, src)
+    USING from_ts, step_s, first_k, to_ts, model, step, n_dates;
+    CREATE INDEX ON pg_temp.ces_backfill_buckets (k);
+    ANALYZE pg_temp.ces_backfill_buckets;
+    CREATE TEMP TABLE IF NOT EXISTS ces_backfill_seen (account text PRIMARY KEY, first_k bigint);
+    TRUNCATE pg_temp.ces_backfill_seen;
+    INSERT INTO pg_temp.ces_backfill_seen SELECT account, min(k) FROM pg_temp.ces_backfill_buckets GROUP BY account;
+    ANALYZE pg_temp.ces_backfill_seen;
+
+    DELETE FROM @extschema@.ces_score_history h
+    WHERE h.model = model_name AND h.model_version = v AND h.as_of >= from_ts AND h.as_of <= to_ts
+      AND (extract(epoch FROM h.as_of - from_ts) % step_s) = 0;
+
+    -- Each date rolls up only the buckets inside its window: the events are not read again.
+    FOR i IN 0 .. n_dates - 1 LOOP
+        d := from_ts + i * step;
+        EXECUTE format($q$
+            INSERT INTO %1$s.ces_score_history (model, model_version, account, as_of, score, band)
+            SELECT $1, $2, a.account, $3, coalesce(w.score, 0), %1$s.ces_band(coalesce(w.score, 0))
+            FROM pg_temp.ces_backfill_seen a
+            LEFT JOIN (SELECT b.account, %1$s.ces_score_at(%1$s.ces_rollup(b.summary), $3) AS score
+                       FROM pg_temp.ces_backfill_buckets b
+                       WHERE b.k <= $4 AND b.k >= CASE WHEN $5::bigint IS NULL THEN $6 - 1 ELSE $4 - $5 + 1 END
+                       GROUP BY b.account) w ON w.account = a.account
+            WHERE a.first_k <= $4
+            $q$, ext)
+        USING model_name, v, d, i, window_steps, first_k;
+        GET DIAGNOSTICS n = ROW_COUNT;
+        total := total + n;
+        IF (i + 1) * 10 >= next_report * n_dates THEN
+            RAISE NOTICE 'ces_backfill: % of % dates (% %%), % rows', i + 1, n_dates,
+                floor(100.0 * (i + 1) / n_dates), total;
+            next_report := floor(10.0 * (i + 1) / n_dates)::integer + 1;
+        END IF;
+    END LOOP;
+    DROP TABLE pg_temp.ces_backfill_buckets;
+    DROP TABLE pg_temp.ces_backfill_seen;
+    RETURN total;
+END $$;
+COMMENT ON FUNCTION ces_backfill(text, regclass, text, text, text, timestamptz, timestamptz, interval) IS
+    'Writes one snapshot per date from from_ts to to_ts under the latest model version, reading the events once';
+
+-- The nearest snapshot at or before an instant, for a model's latest version in the history.
+CREATE FUNCTION ces_history_at(model_name text, at timestamptz, OUT model_version integer, OUT as_of timestamptz)
+LANGUAGE plpgsql STABLE AS $$
+BEGIN
+    SELECT max(h.model_version) INTO model_version FROM @extschema@.ces_score_history h WHERE h.model = model_name;
+    IF model_version IS NULL THEN
+        RAISE EXCEPTION 'no score history for model "%"', model_name
+            USING ERRCODE = '42704', HINT = 'build it with ces_snapshot() or ces_backfill()';
+    END IF;
+    SELECT max(h.as_of) INTO as_of FROM @extschema@.ces_score_history h
+    WHERE h.model = model_name AND h.model_version = ces_history_at.model_version AND h.as_of <= at;
+END $$;
+
+CREATE FUNCTION ces_drops(model_name text, as_of timestamptz, lookback interval DEFAULT '30 days',
+                          min_drop_pct double precision DEFAULT 20)
+RETURNS TABLE (account text, score_then double precision, score_now double precision, drop_pct double precision,
+               band_then text, band_now text)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    now_v integer; now_at timestamptz; then_at timestamptz; then_v integer;
+BEGIN
+    IF as_of IS NULL OR lookback IS NULL OR min_drop_pct IS NULL THEN
+        RAISE EXCEPTION 'as_of, lookback and min_drop_pct must not be NULL' USING ERRCODE = '22023';
+    END IF;
+    SELECT h.model_version, h.as_of INTO now_v, now_at FROM @extschema@.ces_history_at(model_name, ces_drops.as_of) h;
+    SELECT h.model_version, h.as_of INTO then_v, then_at FROM @extschema@.ces_history_at(model_name, ces_drops.as_of - lookback) h;
+    IF now_at IS NULL OR then_at IS NULL OR now_at = then_at THEN
+        RETURN;
+    END IF;
+    -- drop_pct = 100 × (then − now) / |then|: a fall from −10 to −30 is a 200% drop. From a
+    -- score of 0 there is no percentage: the account is listed (drop_pct NULL) when it fell below 0.
+    RETURN QUERY
+    SELECT n.account, t.score, n.score,
+           CASE WHEN t.score = 0 THEN NULL ELSE 100 * (t.score - n.score) / abs(t.score) END AS pct,
+           t.band, n.band
+    FROM @extschema@.ces_score_history n
+    JOIN @extschema@.ces_score_history t
+      ON t.model = n.model AND t.model_version = n.model_version AND t.account = n.account AND t.as_of = then_at
+    WHERE n.model = model_name AND n.model_version = now_v AND n.as_of = now_at
+      AND CASE WHEN t.score = 0 THEN n.score < 0
+               ELSE 100 * (t.score - n.score) / abs(t.score) >= min_drop_pct END
+    ORDER BY pct DESC NULLS FIRST, n.account;
+END $$;
+COMMENT ON FUNCTION ces_drops(text, timestamptz, interval, double precision) IS
+    'Accounts whose score fell by at least min_drop_pct between the snapshots nearest to as_of - lookback and as_of';
+
+CREATE FUNCTION ces_band_transitions(model_name text, from_as_of timestamptz, to_as_of timestamptz)
+RETURNS TABLE (from_band text, to_band text, accounts bigint)
+LANGUAGE plpgsql STABLE AS $$
+DECLARE
+    v integer; from_at timestamptz; to_at timestamptz;
+BEGIN
+    SELECT h.model_version, h.as_of INTO v, from_at FROM @extschema@.ces_history_at(model_name, from_as_of) h;
+    SELECT h.as_of INTO to_at FROM @extschema@.ces_history_at(model_name, to_as_of) h;
+    RETURN QUERY
+    WITH f AS (SELECT h.account, h.band FROM @extschema@.ces_score_history h
+               WHERE h.model = model_name AND h.model_version = v AND h.as_of = from_at),
+         t AS (SELECT h.account, h.band FROM @extschema@.ces_score_history h
+               WHERE h.model = model_name AND h.model_version = v AND h.as_of = to_at),
+         bands AS (SELECT b.ord, b.e ->> 'name' AS name
+                   FROM jsonb_array_elements(@extschema@.ces_default_bands()) WITH ORDINALITY AS b(e, ord))
+    SELECT f.band, t.band, count(*)
+    FROM f FULL JOIN t USING (account)
+    GROUP BY f.band, t.band
+    ORDER BY (SELECT ord FROM bands WHERE name = f.band) NULLS FIRST, f.band,
+             (SELECT ord FROM bands WHERE name = t.band) NULLS FIRST, t.band;
+END $$;
+COMMENT ON FUNCTION ces_band_transitions(text, timestamptz, timestamptz) IS
+    'Accounts moving between bands from one snapshot to another; NULL for accounts in only one of them';

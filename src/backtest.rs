@@ -1,0 +1,207 @@
+//! Backtesting aggregates: `ces_auc(score, outcome)` and `ces_lift(score, outcome [, bands])`.
+//! The AUC state keeps every score, split by outcome, in palloc'd buffers that grow in the
+//! aggregate context (so PostgreSQL accounts for them); the final function sorts them.
+
+use crate::error::{raise, OrRaise};
+use crate::fmgr::{self, pg_finfo_v1};
+use crate::model_cache::{self, Source};
+use ces_core::backtest;
+use ces_core::Bands;
+use pgrx::pg_guard;
+use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
+use pgrx::IntoDatum;
+use std::sync::OnceLock;
+
+#[repr(C)]
+struct Scores {
+    ptr: *mut f64,
+    len: usize,
+    cap: usize,
+}
+
+#[repr(C)]
+struct AucState {
+    ctx: pg_sys::MemoryContext,
+    pos: Scores,
+    neg: Scores,
+}
+
+impl Scores {
+    unsafe fn push(&mut self, ctx: pg_sys::MemoryContext, v: f64) {
+        unsafe {
+            if self.len == self.cap {
+                let cap = (self.cap * 2).max(256);
+                let bytes = cap * std::mem::size_of::<f64>();
+                self.ptr = if self.ptr.is_null() {
+                    pg_sys::MemoryContextAllocHuge(ctx, bytes) as *mut f64
+                } else {
+                    pg_sys::repalloc_huge(self.ptr as *mut std::ffi::c_void, bytes) as *mut f64
+                };
+                self.cap = cap;
+            }
+            *self.ptr.add(self.len) = v;
+            self.len += 1;
+        }
+    }
+
+    unsafe fn slice<'a>(&self) -> &'a mut [f64] {
+        unsafe {
+            if self.len == 0 {
+                &mut []
+            } else {
+                std::slice::from_raw_parts_mut(self.ptr, self.len)
+            }
+        }
+    }
+}
+
+/// Reads (score, outcome); None when either is NULL (such rows are ignored).
+unsafe fn score_outcome(fcinfo: FunctionCallInfo) -> Option<(f64, bool)> {
+    unsafe {
+        let s = fmgr::arg(fcinfo, 1);
+        let o = fmgr::arg(fcinfo, 2);
+        if s.isnull || o.isnull {
+            return None;
+        }
+        let score = backtest::check_score(f64::from_bits(s.value.value() as u64)).or_raise();
+        Some((score, o.value.value() != 0))
+    }
+}
+
+pg_finfo_v1!(pg_finfo_ces_auc_trans);
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub unsafe extern "C-unwind" fn ces_auc_trans(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe {
+        let st = fmgr::arg(fcinfo, 0);
+        let state = if st.isnull {
+            let ctx = fmgr::agg_context(fcinfo, "ces_auc");
+            let s = pg_sys::MemoryContextAllocZero(ctx, std::mem::size_of::<AucState>())
+                as *mut AucState;
+            (*s).ctx = ctx;
+            s
+        } else {
+            st.value.cast_mut_ptr::<AucState>()
+        };
+        if let Some((score, outcome)) = score_outcome(fcinfo) {
+            let s = &mut *state;
+            if outcome {
+                s.pos.push(s.ctx, score)
+            } else {
+                s.neg.push(s.ctx, score)
+            }
+        }
+        Datum::from(state)
+    }
+}
+
+pg_finfo_v1!(pg_finfo_ces_auc_final);
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub unsafe extern "C-unwind" fn ces_auc_final(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe {
+        let st = fmgr::arg(fcinfo, 0);
+        if st.isnull {
+            return fmgr::return_null(fcinfo);
+        }
+        let s = &*st.value.cast_mut_ptr::<AucState>();
+        match backtest::auc(s.pos.slice(), s.neg.slice()) {
+            Some(a) => a.into_datum().expect("float8"),
+            None => fmgr::return_null(fcinfo),
+        }
+    }
+}
+
+/// Lift state: the bands (owned by the call site's cache, or the static default) and
+/// (n, positives) per band, in one palloc'd block.
+#[repr(C)]
+struct LiftState {
+    bands: *const Bands,
+    nbands: usize,
+}
+
+unsafe fn lift_counts<'a>(s: *mut LiftState) -> &'a mut [(i64, i64)] {
+    unsafe {
+        std::slice::from_raw_parts_mut(
+            (s as *mut u8).add(std::mem::size_of::<LiftState>()) as *mut (i64, i64),
+            (*s).nbands,
+        )
+    }
+}
+
+fn default_bands() -> &'static Bands {
+    static DEFAULT: OnceLock<Bands> = OnceLock::new();
+    DEFAULT.get_or_init(Bands::default_bands)
+}
+
+unsafe fn lift_trans(fcinfo: FunctionCallInfo, bands: &Bands) -> Datum {
+    unsafe {
+        let st = fmgr::arg(fcinfo, 0);
+        let state = if st.isnull {
+            let ctx = fmgr::agg_context(fcinfo, "ces_lift");
+            let n = bands.bands().len();
+            let s = pg_sys::MemoryContextAllocZero(ctx, std::mem::size_of::<LiftState>() + n * 16)
+                as *mut LiftState;
+            (*s).bands = bands as *const Bands;
+            (*s).nbands = n;
+            s
+        } else {
+            let s = st.value.cast_mut_ptr::<LiftState>();
+            if !std::ptr::eq((*s).bands, bands) && *(*s).bands != *bands {
+                raise(ces_core::CesError::invalid(
+                    "every row of a group must use the same bands",
+                ));
+            }
+            s
+        };
+        if let Some((score, outcome)) = score_outcome(fcinfo) {
+            let i = backtest::band_index(&*(*state).bands, score).or_raise();
+            let c = &mut lift_counts(state)[i];
+            c.0 += 1;
+            c.1 += outcome as i64;
+        }
+        Datum::from(state)
+    }
+}
+
+pg_finfo_v1!(pg_finfo_ces_lift_trans);
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub unsafe extern "C-unwind" fn ces_lift_trans(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe {
+        let b = fmgr::arg(fcinfo, 3);
+        if b.isnull {
+            raise(ces_core::CesError::invalid("bands must not be NULL"));
+        }
+        let bands =
+            model_cache::parsed_stable(fcinfo, 3, b.value, Source::Jsonb, Bands::parse_json);
+        lift_trans(fcinfo, bands)
+    }
+}
+
+pg_finfo_v1!(pg_finfo_ces_lift_trans_default);
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub unsafe extern "C-unwind" fn ces_lift_trans_default(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe { lift_trans(fcinfo, default_bands()) }
+}
+
+pg_finfo_v1!(pg_finfo_ces_lift_final);
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub unsafe extern "C-unwind" fn ces_lift_final(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe {
+        let st = fmgr::arg(fcinfo, 0);
+        if st.isnull {
+            return fmgr::return_null(fcinfo);
+        }
+        let s = st.value.cast_mut_ptr::<LiftState>();
+        let rows: Vec<serde_json::Value> = backtest::lift(&*(*s).bands, lift_counts(s))
+            .into_iter()
+            .map(|r| serde_json::json!({"band": r.band, "n": r.n, "positives": r.positives, "rate": r.rate, "lift": r.lift}))
+            .collect();
+        pgrx::JsonB(serde_json::Value::Array(rows))
+            .into_datum()
+            .expect("jsonb")
+    }
+}
