@@ -162,7 +162,9 @@ BEGIN
     -- The one pass over the events: a summary per account and bucket (from_ts + (k-1)·step,
     -- from_ts + k·step], anchored at the bucket's end. Older events go to bucket first_k - 1
     -- (with a lookback they only mark the account as seen).
-    DROP TABLE IF EXISTS pg_temp.ces_backfill_buckets;
+    IF to_regclass('pg_temp.ces_backfill_buckets') IS NOT NULL THEN
+        DROP TABLE pg_temp.ces_backfill_buckets;
+    END IF;
     EXECUTE format($q$
         CREATE TEMP TABLE ces_backfill_buckets AS
         SELECT src.account::text AS account, b.k, %1$s.ces_agg(src.event, src.ts, b.model) AS summary

@@ -29,3 +29,9 @@ extension_sql_file!(
     name = "registry",
     requires = ["models"]
 );
+extension_sql_file!("../sql/backtest.sql", name = "backtest");
+extension_sql_file!(
+    "../sql/analytics.sql",
+    name = "analytics",
+    requires = ["registry", "ces_score_aggregate"]
+);
