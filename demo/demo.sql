@@ -49,3 +49,39 @@ FROM (SELECT plan, name, score,
       FROM scores WINDOW w AS (PARTITION BY plan)) s
 WHERE rank <= 3
 ORDER BY array_position(ARRAY['free', 'starter', 'pro', 'enterprise'], plan), rank;
+
+\echo '== A named, versioned model: 14-day half-life, 30-day window'
+SELECT ces_define_model('health', ces_model(:'weights', half_life => '14 days', lookback => '30 days'),
+                        'demo model') AS version;
+
+\echo '== 90 days of daily score history with ces_backfill (events read once)'
+\timing on
+SELECT ces_backfill('health', 'events', 'account_id', 'event', 'ts',
+                    '2026-07-03 00:00+00', '2026-10-01 00:00+00') AS history_rows;
+\timing off
+
+\echo '== Engaged accounts (score above 40 a month ago) whose score dropped by 50% or more, most points lost first'
+SELECT a.name, a.plan, a.owner, round(d.score_then::numeric, 1) AS score_then,
+       round(d.score_now::numeric, 1) AS score_now, round(d.drop_pct::numeric) AS drop_pct, d.band_then, d.band_now
+FROM ces_drops('health', :as_of, '30 days', 50) d JOIN accounts a ON a.account_id::text = d.account
+WHERE d.score_then > 40
+ORDER BY d.score_then - d.score_now DESC LIMIT 10;
+SELECT count(*) AS accounts_dropping_50pct FROM ces_drops('health', :as_of, '30 days', 50);
+
+\echo '== Band transitions, 2026-09-01 -> 2026-10-01'
+SELECT coalesce(from_band, '(new)') AS from_band, to_band, accounts
+FROM ces_band_transitions('health', '2026-09-01 00:00+00', :as_of);
+
+\echo '== Does the score predict renewal? AUC of the score on 2026-10-01 against renewed'
+SELECT round(ces_auc(h.score, a.renewed)::numeric, 3) AS auc,
+       round(avg(a.renewed::int)::numeric, 3) AS renewal_rate, count(*) AS accounts
+FROM ces_score_history h JOIN accounts a ON a.account_id::text = h.account
+WHERE h.model = 'health' AND h.as_of = :as_of;
+
+\echo '== Renewal rate and lift per band'
+SELECT l.band, l.n AS accounts, l.positives AS renewed, round(l.rate::numeric, 3) AS renewal_rate,
+       round(l.lift::numeric, 2) AS lift
+FROM (SELECT ces_lift(h.score, a.renewed) AS lift
+      FROM ces_score_history h JOIN accounts a ON a.account_id::text = h.account
+      WHERE h.model = 'health' AND h.as_of = :as_of) x,
+     jsonb_to_recordset(x.lift) AS l(band text, n bigint, positives bigint, rate float8, lift float8);

@@ -19,21 +19,29 @@ WITH days AS (
            d AS day,
            -- expected events per day: plan size x activity x trend over the 90 days
            (1 + array_position(ARRAY['free', 'starter', 'pro', 'enterprise'], a.plan))
-             * a.activity * greatest(0, 1 + a.trend * (d - 45) / 45.0) AS rate
+             * a.activity * greatest(0, 1 + a.trend * (d - 45) / 45.0) AS rate,
+           -- fading accounts file more tickets, remove seats and downgrade
+           0.03 + 0.15 * greatest(0, -a.trend) AS p_negative
     FROM accounts a, generate_series(0, 89) d
 )
 SELECT account_id,
-       CASE WHEN r < 0.55 THEN 'login'
-            WHEN r < 0.70 THEN 'report_viewed'
-            WHEN r < 0.80 THEN 'project_added'
-            WHEN r < 0.85 THEN 'team_member_added'
-            WHEN r < 0.88 THEN 'integration_connected'
-            WHEN r < 0.89 THEN 'upgraded'
-            WHEN r < 0.96 THEN 'support_ticket'
-            WHEN r < 0.98 THEN 'seat_removed'
-            ELSE 'downgraded' END AS event,
+       CASE WHEN r2 < p_negative THEN
+                CASE WHEN r < 0.70 THEN 'support_ticket' WHEN r < 0.90 THEN 'seat_removed' ELSE 'downgraded' END
+            WHEN r < 0.60 THEN 'login'
+            WHEN r < 0.76 THEN 'report_viewed'
+            WHEN r < 0.87 THEN 'project_added'
+            WHEN r < 0.94 THEN 'team_member_added'
+            WHEN r < 0.98 THEN 'integration_connected'
+            ELSE 'upgraded' END AS event,
        timestamptz '2026-07-03 00:00+00' + day * interval '1 day' + random() * interval '1 day' AS ts
-FROM (SELECT account_id, day, random() AS r, generate_series(1, floor(rate * 2 * random() + 0.5)::int) AS n
+FROM (SELECT account_id, day, p_negative, random() AS r, random() AS r2,
+             generate_series(1, floor(rate * 2 * random() + 0.5)::int) AS n
       FROM days) e;
 CREATE INDEX ON events (account_id, ts);
 ANALYZE accounts, events;
+
+-- The outcome to backtest against: whether the account renewed at the end of the period.
+-- It depends on the account's latent activity and trend (not on any score), with noise.
+ALTER TABLE accounts ADD COLUMN renewed boolean;
+UPDATE accounts SET renewed = random() < 0.25 + 0.45 * least(activity * 3, 1) + 0.2 * trend;
+ANALYZE accounts;
