@@ -170,11 +170,11 @@ BEGIN
         SELECT src.account::text AS account, b.k, %1$s.ces_agg(src.event, src.ts, b.model) AS summary
         FROM (SELECT s.*, greatest(ceil(extract(epoch FROM s.ts - $1) / $2)::bigint, $3 - 1) AS k
               FROM (%2$s) s WHERE s.ts <= $4) src
-        JOIN (SELECT k, %1$s.ces_model_at($5, $1 + k * $6) AS model
+        JOIN (SELECT k, %1$s.ces_model_at($5, $1 + make_interval(secs => k * $2)) AS model
               FROM generate_series($3 - 1, $7 - 1) k) b USING (k)
         GROUP BY 1, 2
         $q$, ext, src)
-    USING from_ts, step_s, first_k, to_ts, model, step, n_dates;
+    USING from_ts, step_s, first_k, to_ts, model, NULL::interval, n_dates;
     CREATE INDEX ON pg_temp.ces_backfill_buckets (k);
     ANALYZE pg_temp.ces_backfill_buckets;
     CREATE TEMP TABLE IF NOT EXISTS ces_backfill_seen (account text PRIMARY KEY, first_k bigint);
@@ -188,7 +188,8 @@ BEGIN
 
     -- Each date rolls up only the buckets inside its window: the events are not read again.
     FOR i IN 0 .. n_dates - 1 LOOP
-        d := from_ts + i * step;
+        -- fixed-length steps (a DST change does not move the dates): from_ts + i * step exactly
+        d := from_ts + make_interval(secs => i * step_s);
         EXECUTE format($q$
             INSERT INTO %1$s.ces_score_history (model, model_version, account, as_of, score, band)
             SELECT $1, $2, a.account, $3, coalesce(w.score, 0), %1$s.ces_band(coalesce(w.score, 0))

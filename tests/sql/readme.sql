@@ -2,7 +2,7 @@
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS ces;
 
-CREATE TEMP TABLE events (account text, event text, ts timestamptz);
+CREATE TABLE events (account text, event text, ts timestamptz);
 INSERT INTO events
 SELECT 'acme', 'login', timestamptz '2026-11-01' + i * interval '1 hour' FROM generate_series(1, 30) i
 UNION ALL SELECT 'acme', 'team_member_added', '2026-11-02' FROM generate_series(1, 4)
@@ -24,7 +24,7 @@ FROM (SELECT account, ces_score(event, ts, '{"login":1,"team_member_added":10,"p
       GROUP BY account) s
 ORDER BY score DESC;
 
-CREATE TEMP TABLE accounts (account text, plan text);
+CREATE TABLE accounts (account text, plan text);
 INSERT INTO accounts VALUES ('acme', 'pro'), ('globex', 'free'), ('initech', 'free');
 
 SELECT a.account, a.plan, ces_score(e.event, e.ts, '{"login":1,"upgraded":50}') AS score
@@ -110,6 +110,49 @@ SELECT name, version, model, note FROM ces_models ORDER BY name, version;
 SELECT account, ces_score(event, ts, ces_model('health', 1)) AS v1,
        round(ces_score(event, ts, ces_model_at(ces_model('health', 2), '2026-11-24 00:00+00'))::numeric, 2) AS v2_on_the_24th
 FROM events GROUP BY account ORDER BY account;
+
+-- Pinned to an instant so this example always prints the same; in production leave as_of
+-- out and the view scores at now().
+SELECT ces_define_model('health_nov24', ces_model_at(ces_model('health'), '2026-11-24 00:00+00'));
+SELECT ces_create_score_view('account_scores', 'events', 'account', 'event', 'ts', 'health_nov24');
+SELECT account, round(score::numeric, 2) AS score, band, events, depth, model, model_version, as_of = '2026-11-24 00:00+00' AS pinned
+FROM account_scores ORDER BY account;
+
+SELECT ces_snapshot('health', 'events', 'account', 'event', 'ts', '2026-11-24 00:00+00') AS rows;
+
+SELECT ces_backfill('health', 'events', 'account', 'event', 'ts', '2026-11-01 00:00+00', '2026-11-24 00:00+00') AS rows;
+SELECT to_char(as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, account, round(score::numeric, 1) AS score, band
+FROM ces_score_history WHERE model = 'health' AND as_of IN ('2026-11-03 00:00+00', '2026-11-24 00:00+00')
+ORDER BY as_of, account;
+
+SELECT account, round(score_then::numeric, 1) AS score_then, round(score_now::numeric, 1) AS score_now,
+       round(drop_pct::numeric) AS drop_pct, band_then, band_now
+FROM ces_drops('health', '2026-11-24 00:00+00', lookback => '14 days', min_drop_pct => 20);
+
+SELECT * FROM ces_band_transitions('health', '2026-11-03 00:00+00', '2026-11-24 00:00+00');
+
+SELECT a.plan, s.band, count(*) AS accounts, round(avg(s.score)::numeric, 1) AS avg_score
+FROM account_scores s JOIN accounts a USING (account)
+GROUP BY a.plan, s.band ORDER BY a.plan, s.band;
+
+SELECT a.plan, h.account, round(h.score::numeric, 1) AS score,
+       round((100 * percent_rank() OVER (PARTITION BY a.plan ORDER BY h.score))::numeric) AS percentile_in_plan
+FROM ces_score_history h JOIN accounts a USING (account)
+WHERE h.model = 'health' AND h.as_of = '2026-11-24 00:00+00'
+ORDER BY a.plan, h.score DESC;
+
+CREATE TABLE renewals (account text, renewed boolean);
+INSERT INTO renewals VALUES ('acme', true), ('globex', false), ('initech', false);
+
+SELECT ces_auc(h.score, r.renewed) AS auc
+FROM ces_score_history h JOIN renewals r USING (account)
+WHERE h.model = 'health' AND h.as_of = '2026-11-24 00:00+00';
+
+SELECT l.*
+FROM (SELECT ces_lift(h.score, r.renewed, '[{"name":"at risk","upto":10},{"name":"healthy"}]') AS lift
+      FROM ces_score_history h JOIN renewals r USING (account)
+      WHERE h.model = 'health' AND h.as_of = '2026-11-24 00:00+00') x,
+     jsonb_to_recordset(x.lift) AS l(band text, n bigint, positives bigint, rate float8, lift float8);
 
 WITH scores AS (
     SELECT a.account, a.plan, coalesce(ces_score(e.event, e.ts, '{"login":1,"upgraded":50}'), 0) AS score
