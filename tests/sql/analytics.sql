@@ -56,6 +56,18 @@ SELECT expect_error($$SELECT ces_backfill('health', 'app_events', 'account_id', 
 SELECT expect_error($$SELECT ces_backfill('health', 'app_events', 'account_id', 'kind', 'happened_at', '2026-08-01', '2026-09-01', '1 month')$$);
 SELECT expect_error($$SELECT ces_backfill('health', 'app_events', 'account_id', 'kind', 'happened_at', '2026-08-01', '2026-09-01', '7 days')$$);
 
+-- Backfill is cancellable: 1,440 hourly dates take seconds; a 100 ms statement_timeout stops it.
+-- (Ctrl-C and pg_cancel_backend go through the same interrupt checks.)
+SAVEPOINT before_timeout;
+\set VERBOSITY terse
+SET LOCAL statement_timeout = '100ms';
+SET LOCAL client_min_messages = warning;
+SELECT ces_backfill('health', 'app_events', 'account_id', 'kind', 'happened_at',
+                    '2026-08-01 00:00+00', '2026-09-30 00:00+00', '1 hour');
+ROLLBACK TO SAVEPOINT before_timeout;
+\set VERBOSITY default
+SELECT count(*) AS history_rows_unchanged FROM ces_score_history;
+
 -- Drops: snapshots at D - 30 days and D.
 SELECT account, round(score_then::numeric, 2) AS then, round(score_now::numeric, 2) AS now, round(drop_pct::numeric, 1) AS drop_pct,
        band_then, band_now
