@@ -7,6 +7,7 @@ DUMP="$(mktemp -d)/ces.dump"
 psql -qX -d postgres -c "DROP DATABASE IF EXISTS $SRC" -c "DROP DATABASE IF EXISTS $DST" \
      -c "CREATE DATABASE $SRC" -c "CREATE DATABASE $DST" 2>/dev/null
 psql -qX -v ON_ERROR_STOP=1 -d "$SRC" >/dev/null <<'SQL'
+SET client_min_messages = warning;
 CREATE EXTENSION ces;
 SELECT ces_define_model('health', '{"login":1,"upgraded":50}', 'v1');
 SELECT ces_define_model('health', ces_model('{"login":1,"ticket":{"weight":-5,"cap":20}}', half_life => '14 days'), 'v2');
@@ -15,14 +16,18 @@ CREATE TABLE saved (id int, m ces_model, s ces_summary);
 INSERT INTO saved
 SELECT 1, ces_model('health'), ces_agg(e, ts, ces_model('{"login":1,"ticket":-5}', half_life => '7 days', as_of => '2026-10-01 00:00+00'))
 FROM (VALUES ('login', timestamptz '2026-09-30 00:00+00'), ('ticket', '2026-09-29 12:00+00')) v(e, ts);
+CREATE TABLE ev AS SELECT 'a' || (i % 7) AS account, 'login' AS event, timestamptz '2026-09-01 00:00+00' + i * interval '1 hour' AS ts
+FROM generate_series(1, 500) i;
+SELECT ces_backfill('health', 'ev', 'account', 'event', 'ts', '2026-09-10 00:00+00', '2026-09-20 00:00+00');
 SQL
 pg_dump -Fc -d "$SRC" -f "$DUMP"
 pg_restore -d "$DST" "$DUMP"
 
 query="SELECT name, version, model::text, note FROM ces_models ORDER BY 1, 2"
+history="SELECT model, model_version, account, as_of, score, band FROM ces_score_history ORDER BY 1, 2, 3, 4"
 saved="SELECT id, m::text, s::text, ces_score(s) FROM saved ORDER BY id"
 status=0
-for q in "$query" "$saved"; do
+for q in "$query" "$saved" "$history"; do
     if [[ "$(psql -qXtA -d "$SRC" -c "$q")" != "$(psql -qXtA -d "$DST" -c "$q")" ]]; then
         echo "dump_restore: differs after restore: $q"; status=1
     fi
@@ -34,9 +39,10 @@ if psql -qXtA -d "$DST" -c "DELETE FROM ces_model_registry" >/dev/null 2>&1; the
     echo "dump_restore: restored registry accepted a DELETE"; status=1
 fi
 models=$(psql -qXtA -d "$DST" -c "SELECT count(*) FROM ces_models")
+history_rows=$(psql -qXtA -d "$DST" -c "SELECT count(*) FROM ces_score_history")
 psql -qX -d postgres -c "DROP DATABASE $SRC" -c "DROP DATABASE $DST"
 rm -rf "$(dirname "$DUMP")"
 if [[ $status -eq 0 ]]; then
-    echo "dump_restore: ok ($models models after restore and one more version)"
+    echo "dump_restore: ok ($models models after restore and one more version, $history_rows history rows)"
 fi
 exit $status

@@ -31,6 +31,18 @@ FROM stats;
 SELECT count(*) = 5 AS bands, bool_and(l.n = r.n AND l.positives = r.positives) AS counts_equal
 FROM jsonb_to_recordset((SELECT ces_lift(score, renewed) FROM bt)) AS l(band text, n bigint, positives bigint, rate float8, lift float8)
 JOIN (SELECT ces_band(score) AS band, count(*) AS n, count(*) FILTER (WHERE renewed) AS positives FROM bt GROUP BY 1) r USING (band);
+-- 1M rows: still exact (a sort, not pairs).
+CREATE TEMP TABLE big AS
+SELECT s AS score, (random() < 0.3 + 0.4 * s / 1000.0) AS renewed
+FROM (SELECT (random() * 1000)::int::float8 AS s FROM generate_series(1, 1000000)) x;
+WITH ranked AS (
+  SELECT renewed, rank() OVER (ORDER BY score) AS lo, count(*) OVER (PARTITION BY score) AS ties FROM big
+), stats AS (
+  SELECT sum(lo + (ties - 1) / 2.0) FILTER (WHERE renewed) AS rank_sum,
+         count(*) FILTER (WHERE renewed) AS p, count(*) FILTER (WHERE NOT renewed) AS n FROM ranked
+)
+SELECT abs((SELECT ces_auc(score, renewed) FROM big) - (rank_sum - p * (p + 1) / 2.0) / (p * n)) < 1e-12 AS auc_1m_equals_rank_sum
+FROM stats;
 -- Per segment, as GROUP BY aggregates.
 SELECT score > 50 AS high, round(ces_auc(score, renewed)::numeric, 3) AS auc FROM bt GROUP BY 1 ORDER BY 1;
 ROLLBACK;
