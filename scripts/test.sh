@@ -38,5 +38,8 @@ echo "== shell tests"
 for t in tests/*.sh; do
     if bash "$t"; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 done
+echo "== quick benchmark (correctness only, no timing asserted)"
+if bash bench/run.sh quick; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+
 echo "sql: $passed passed, $failed failed"
 exit "$status"
