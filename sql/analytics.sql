@@ -105,18 +105,30 @@ BEGIN
     DELETE FROM @extschema@.ces_score_history h
     WHERE h.model = model_name AND h.model_version = v AND h.as_of = ces_snapshot.as_of;
     -- Every account with an event at or before as_of gets a row (0 when none is in the window).
+    -- The model is resolved once and passed as a parameter: an expression here would be
+    -- evaluated (a registry lookup) on every row.
     EXECUTE format($q$
         INSERT INTO %1$s.ces_score_history (model, model_version, account, as_of, score, band)
         SELECT $1, $2, x.account::text, $3, x.score, %1$s.ces_band(x.score)
-        FROM (SELECT src.account, %1$s.ces_score(src.event, src.ts, %1$s.ces_model_at(%1$s.ces_model($1, $2), $3)) AS score
+        FROM (SELECT src.account, %1$s.ces_score(src.event, src.ts, $4) AS score
               FROM (%2$s) src WHERE src.ts <= $3 GROUP BY src.account) x
         $q$, ext, src)
-    USING model_name, v, as_of;
+    USING model_name, v, as_of, @extschema@.ces_model_at(@extschema@.ces_model(model_name, v), as_of);
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
 END $$;
 COMMENT ON FUNCTION ces_snapshot(text, regclass, text, text, text, timestamptz) IS
     'Scores every account at as_of under the latest model version into ces_score_history (replacing that snapshot)';
+
+-- The one-pass engine of ces_backfill: per account, the score of every date as a float8[].
+CREATE FUNCTION ces_history_trans(internal, text, timestamptz, ces_model, timestamptz, bigint, integer, bigint)
+    RETURNS internal LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_history_trans';
+CREATE FUNCTION ces_history_final(internal) RETURNS double precision[]
+    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_history_final';
+CREATE AGGREGATE ces_history(event text, ts timestamptz, model ces_model, from_ts timestamptz,
+                             step_us bigint, n_dates integer, expected_accounts bigint) (
+    SFUNC = ces_history_trans, STYPE = internal, FINALFUNC = ces_history_final
+);
 
 CREATE FUNCTION ces_backfill(model_name text, events regclass, account_column text, event_column text,
                              ts_column text, from_ts timestamptz, to_ts timestamptz, step interval DEFAULT '1 day')
@@ -128,13 +140,9 @@ DECLARE
     model @extschema@.ces_model := @extschema@.ces_model_at(@extschema@.ces_model(model_name, v), NULL);
     lookback interval := (model::text::jsonb ->> 'lookback')::interval;
     step_s numeric;
-    window_steps bigint;   -- buckets per window; NULL without a lookback
-    first_k bigint;        -- oldest bucket kept apart; older events only mark accounts as seen
     n_dates bigint;
-    d timestamptz;
-    total bigint := 0;
-    n bigint;
-    next_report integer := 1;
+    expected bigint;
+    total bigint;
 BEGIN
     IF from_ts IS NULL OR to_ts IS NULL OR step IS NULL OR NOT isfinite(from_ts) OR NOT isfinite(to_ts) THEN
         RAISE EXCEPTION 'from_ts, to_ts and step must be given and finite' USING ERRCODE = '22023';
@@ -147,70 +155,38 @@ BEGIN
             USING ERRCODE = '22023';
     END IF;
     step_s := extract(epoch FROM step);
-    IF lookback IS NOT NULL THEN
-        IF extract(epoch FROM lookback) % step_s <> 0 THEN
-            RAISE EXCEPTION 'the model''s lookback (%) must be a whole number of steps (%)', lookback, step
-                USING ERRCODE = '22023', HINT = 'choose a step that divides the lookback, such as 1 day';
-        END IF;
-        window_steps := (extract(epoch FROM lookback) / step_s)::bigint;
-        first_k := 1 - window_steps;
-    ELSE
-        first_k := 0;  -- without a lookback everything up to from_ts stays in: one bucket holds it
+    IF lookback IS NOT NULL AND extract(epoch FROM lookback) % step_s <> 0 THEN
+        RAISE EXCEPTION 'the model''s lookback (%) must be a whole number of steps (%)', lookback, step
+            USING ERRCODE = '22023', HINT = 'choose a step that divides the lookback, such as 1 day';
     END IF;
     n_dates := floor(extract(epoch FROM to_ts - from_ts) / step_s)::bigint + 1;
-
-    -- The one pass over the events: a summary per account and bucket (from_ts + (k-1)·step,
-    -- from_ts + k·step], anchored at the bucket's end. Older events go to bucket first_k - 1
-    -- (with a lookback they only mark the account as seen).
-    IF to_regclass('pg_temp.ces_backfill_buckets') IS NOT NULL THEN
-        DROP TABLE pg_temp.ces_backfill_buckets;
+    IF n_dates > 100000 THEN
+        RAISE EXCEPTION 'ces_backfill: % dates is too many; use a longer step', n_dates USING ERRCODE = '22023';
     END IF;
-    EXECUTE format($q$
-        CREATE TEMP TABLE ces_backfill_buckets AS
-        SELECT src.account::text AS account, b.k, %1$s.ces_agg(src.event, src.ts, b.model) AS summary
-        FROM (SELECT s.*, greatest(ceil(extract(epoch FROM s.ts - $1) / $2)::bigint, $3 - 1) AS k
-              FROM (%2$s) s WHERE s.ts <= $4) src
-        JOIN (SELECT k, %1$s.ces_model_at($5, $1 + make_interval(secs => k * $2)) AS model
-              FROM generate_series($3 - 1, $7 - 1) k) b USING (k)
-        GROUP BY 1, 2
-        $q$, ext, src)
-    USING from_ts, step_s, first_k, to_ts, model, NULL::interval, n_dates;
-    CREATE INDEX ON pg_temp.ces_backfill_buckets (k);
-    ANALYZE pg_temp.ces_backfill_buckets;
-    CREATE TEMP TABLE IF NOT EXISTS ces_backfill_seen (account text PRIMARY KEY, first_k bigint);
-    TRUNCATE pg_temp.ces_backfill_seen;
-    INSERT INTO pg_temp.ces_backfill_seen SELECT account, min(k) FROM pg_temp.ces_backfill_buckets GROUP BY account;
-    ANALYZE pg_temp.ces_backfill_seen;
+    -- Planner statistics give the expected number of accounts, for progress reports.
+    SELECT CASE WHEN s.n_distinct >= 0 THEN s.n_distinct ELSE -s.n_distinct * c.reltuples END::bigint INTO expected
+    FROM pg_catalog.pg_stats s JOIN pg_catalog.pg_class c ON c.oid = events
+    JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = account_column;
 
     DELETE FROM @extschema@.ces_score_history h
     WHERE h.model = model_name AND h.model_version = v AND h.as_of >= from_ts AND h.as_of <= to_ts
       AND (extract(epoch FROM h.as_of - from_ts) % step_s) = 0;
-
-    -- Each date rolls up only the buckets inside its window: the events are not read again.
-    FOR i IN 0 .. n_dates - 1 LOOP
-        -- fixed-length steps (a DST change does not move the dates): from_ts + i * step exactly
-        d := from_ts + make_interval(secs => i * step_s);
-        EXECUTE format($q$
-            INSERT INTO %1$s.ces_score_history (model, model_version, account, as_of, score, band)
-            SELECT $1, $2, a.account, $3, coalesce(w.score, 0), %1$s.ces_band(coalesce(w.score, 0))
-            FROM pg_temp.ces_backfill_seen a
-            LEFT JOIN (SELECT b.account, %1$s.ces_score_at(%1$s.ces_rollup(b.summary), $3) AS score
-                       FROM pg_temp.ces_backfill_buckets b
-                       WHERE b.k <= $4 AND b.k >= CASE WHEN $5::bigint IS NULL THEN $6 - 1 ELSE $4 - $5 + 1 END
-                       GROUP BY b.account) w ON w.account = a.account
-            WHERE a.first_k <= $4
-            $q$, ext)
-        USING model_name, v, d, i, window_steps, first_k;
-        GET DIAGNOSTICS n = ROW_COUNT;
-        total := total + n;
-        IF (i + 1) * 10 >= next_report * n_dates THEN
-            RAISE NOTICE 'ces_backfill: % of % dates (% %%), % rows', i + 1, n_dates,
-                floor(100.0 * (i + 1) / n_dates), total;
-            next_report := floor(10.0 * (i + 1) / n_dates)::integer + 1;
-        END IF;
-    END LOOP;
-    DROP TABLE pg_temp.ces_backfill_buckets;
-    DROP TABLE pg_temp.ces_backfill_seen;
+    RAISE NOTICE 'ces_backfill: scoring % dates of model "%" version % in one pass over %', n_dates, model_name, v, events;
+    -- One pass over the events: each account's events go into per-step buckets, and every
+    -- date's score comes from the buckets in its window (dates in fixed-length steps, so a
+    -- daylight-saving change does not move them).
+    EXECUTE format($q$
+        INSERT INTO %1$s.ces_score_history (model, model_version, account, as_of, score, band)
+        SELECT $1, $2, x.account::text, $3 + make_interval(secs => (i - 1) * $4), x.s[i], %1$s.ces_band(x.s[i])
+        FROM (SELECT src.account, %1$s.ces_history(src.event, src.ts, $5, $3, $6, $7, $8) AS s
+              FROM (%2$s) src WHERE src.ts <= $9 GROUP BY src.account) x,
+             generate_subscripts(x.s, 1) i
+        WHERE x.s[i] IS NOT NULL
+        $q$, ext, src)
+    USING model_name, v, from_ts, step_s, model, (step_s * 1000000)::bigint, n_dates::integer, expected, to_ts;
+    GET DIAGNOSTICS total = ROW_COUNT;
+    RAISE NOTICE 'ces_backfill: done, % rows', total;
     RETURN total;
 END $$;
 COMMENT ON FUNCTION ces_backfill(text, regclass, text, text, text, timestamptz, timestamptz, interval) IS

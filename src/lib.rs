@@ -8,6 +8,7 @@ mod backtest;
 mod bands;
 mod error;
 mod fmgr;
+mod history_agg;
 mod model_agg;
 mod model_cache;
 mod model_type;

@@ -5,6 +5,7 @@
 pub mod backtest;
 pub mod bands;
 pub mod error;
+pub mod history;
 pub mod model;
 pub mod normalize;
 pub mod state;

@@ -1,0 +1,277 @@
+//! Score history for many dates in one pass (what `ces_backfill` runs per account).
+//! Events fall into per-step buckets (t_{k-1}, t_k], t_k = from + k·step, each decayed to its
+//! own end t_k. A date's score sums the buckets inside its window, each re-anchored by
+//! 0.5^((t_i − t_k)/half_life): no subtraction, so it equals scoring that date from scratch.
+
+use crate::model::Model;
+use crate::summary::{points, Slot};
+
+/// The bucket layout of one backfill.
+#[derive(Debug, Clone, Copy)]
+pub struct Layout {
+    pub from: i64,
+    pub step: i64,
+    pub n_dates: usize,
+    /// Buckets per window (lookback / step), or None without a lookback.
+    pub window: Option<usize>,
+}
+
+impl Layout {
+    /// Buckets kept: the `window - 1` before date 0 (or one holding all history), then one per date.
+    pub fn n_buckets(&self) -> usize {
+        self.lead() + self.n_dates
+    }
+
+    /// Buckets before date 0.
+    pub fn lead(&self) -> usize {
+        match self.window {
+            Some(m) => m.max(1) - 1,
+            None => 1,
+        }
+    }
+
+    /// Bucket position of an event at `ts`, with the decay age to that bucket's end; None when
+    /// the event is after the last date or older than every window.
+    #[inline]
+    pub fn place(&self, ts: i64) -> Option<(usize, i64)> {
+        let rel = ts.checked_sub(self.from)?;
+        let mut k = rel.div_euclid(self.step) + (rel.rem_euclid(self.step) != 0) as i64; // ceil
+        if k >= self.n_dates as i64 {
+            return None;
+        }
+        let lead = self.lead() as i64;
+        if k < -lead {
+            if self.window.is_some() {
+                return None;
+            }
+            k = -lead; // without a lookback, all older history shares the first bucket
+        }
+        let end = self.from + k * self.step;
+        Some(((k + lead) as usize, end - ts))
+    }
+
+    /// The first date an event at `ts` is visible on (None: after the last date).
+    pub fn first_date(&self, ts: i64) -> Option<usize> {
+        let rel = ts.checked_sub(self.from)?;
+        let k = rel.div_euclid(self.step) + (rel.rem_euclid(self.step) != 0) as i64;
+        (k < self.n_dates as i64).then_some(k.max(0) as usize)
+    }
+}
+
+/// Adds an event of type `i` (weighted) to bucket `b`; `age` is its distance to the bucket end.
+#[inline]
+pub fn add(buckets: &mut [Slot], nslots: usize, model: &Model, b: usize, i: usize, age: i64) {
+    let s = &mut buckets[b * nslots + i];
+    s.count += 1;
+    s.decayed += match model.half_life_of(i) {
+        Some(hl) => (-(age as f64) / hl as f64).exp2(),
+        None => 1.0,
+    };
+}
+
+/// Every date's score from the buckets; dates before `seen_from` are None.
+pub fn scores(
+    model: &Model,
+    layout: &Layout,
+    buckets: &[Slot],
+    seen_from: usize,
+) -> Vec<Option<f64>> {
+    let n = model.len();
+    let lead = layout.lead();
+    // factor[d][i] = 0.5^(d·step / half_life_i)
+    let span = layout.window.unwrap_or(1).max(1) + 1;
+    let factor: Vec<Vec<f64>> = (0..span)
+        .map(|d| {
+            (0..n)
+                .map(|i| match model.half_life_of(i) {
+                    Some(hl) => (-((d as i64 * layout.step) as f64) / hl as f64).exp2(),
+                    None => 1.0,
+                })
+                .collect()
+        })
+        .collect();
+    let mut out = vec![None; layout.n_dates];
+    let mut window = vec![Slot::default(); n];
+    for (date, o) in out.iter_mut().enumerate().skip(seen_from) {
+        let b_now = date + lead;
+        match layout.window {
+            None => {
+                // running total, re-anchored one step at a time
+                if date == seen_from {
+                    for b in 0..=b_now {
+                        let d = b_now - b;
+                        for i in 0..n {
+                            let s = buckets[b * n + i];
+                            window[i].count += s.count;
+                            window[i].decayed += s.decayed * step_factor(model, layout, i, d);
+                        }
+                    }
+                } else {
+                    for i in 0..n {
+                        let s = buckets[b_now * n + i];
+                        window[i].count += s.count;
+                        window[i].decayed = window[i].decayed * factor[1][i] + s.decayed;
+                    }
+                }
+            }
+            Some(m) => {
+                window.iter_mut().for_each(|s| *s = Slot::default());
+                for d in 0..m.min(b_now + 1) {
+                    let b = b_now - d;
+                    for i in 0..n {
+                        let s = buckets[b * n + i];
+                        if s.count != 0 {
+                            window[i].count += s.count;
+                            window[i].decayed += s.decayed * factor[d][i];
+                        }
+                    }
+                }
+            }
+        }
+        *o = Some(
+            window
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.count != 0)
+                .fold(0.0, |acc, (i, s)| acc + points(model, i, s).0),
+        );
+    }
+    out
+}
+
+fn step_factor(model: &Model, layout: &Layout, i: usize, d: usize) -> f64 {
+    match model.half_life_of(i) {
+        Some(hl) => (-((d as i64 * layout.step) as f64) / hl as f64).exp2(),
+        None => 1.0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::summary::{accumulate, score, Header};
+    use crate::time::testing::{ts, SimpleTime};
+    use crate::time::{format_timestamp, USECS_PER_DAY};
+
+    fn history(
+        model_json: &str,
+        window: Option<usize>,
+        events: &[(&str, i64)],
+        layout_from: i64,
+        n: usize,
+    ) -> Vec<Option<f64>> {
+        let m = Model::parse_json(model_json, &SimpleTime).unwrap();
+        let layout = Layout {
+            from: layout_from,
+            step: USECS_PER_DAY,
+            n_dates: n,
+            window,
+        };
+        let mut buckets = vec![Slot::default(); layout.n_buckets() * m.len()];
+        let mut seen = usize::MAX;
+        for (e, t) in events {
+            if let Some(f) = layout.first_date(*t) {
+                seen = seen.min(f);
+            }
+            if let (Some((b, age)), Some(i)) = (layout.place(*t), m.weights.index_of(e.as_bytes()))
+            {
+                add(&mut buckets, m.len(), &m, b, i, age);
+            }
+        }
+        scores(&m, &layout, &buckets, seen.min(n))
+    }
+
+    /// Scoring each date from scratch with the summary state.
+    fn direct(model_body: &str, events: &[(&str, i64)], at: i64) -> Option<f64> {
+        let m = Model::parse_json(
+            &format!("{{{model_body},\"as_of\":\"{}\"}}", format_timestamp(at)),
+            &SimpleTime,
+        )
+        .unwrap();
+        if !events.iter().any(|(_, t)| *t <= at) {
+            return None;
+        }
+        let mut h = Header::new(&m, 0);
+        let mut s = vec![Slot::default(); m.len()];
+        for (e, t) in events.iter().filter(|(_, t)| *t <= at) {
+            accumulate(&mut h, &mut s, &m, Some(e.as_bytes()), Some(*t));
+        }
+        Some(score(&m, &s))
+    }
+
+    #[test]
+    fn history_equals_scoring_each_date() {
+        let from = ts("2026-09-01 00:00:00+00");
+        let mut x: u64 = 99;
+        let mut events = Vec::new();
+        for _ in 0..400 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            let e = ["login", "ticket", "up", "other"][(x >> 60) as usize % 4];
+            let t = from - 40 * USECS_PER_DAY + ((x >> 20) % (70 * USECS_PER_DAY as u64)) as i64;
+            events.push((e, t));
+        }
+        events.push(("login", from + 5 * USECS_PER_DAY)); // exactly on a date
+        for (body, window) in [
+            (
+                r#""weights":{"login":1,"ticket":{"weight":-5,"half_life":"2 days","cap":30},"up":50},"half_life":"7 days","lookback":"10 days""#,
+                Some(10),
+            ),
+            (
+                r#""weights":{"login":1,"ticket":{"weight":-5,"half_life":"2 days"},"up":{"weight":50,"cap":200}},"half_life":"7 days""#,
+                None,
+            ),
+            (
+                r#""weights":{"login":1,"up":50},"lookback":"1 day""#,
+                Some(1),
+            ),
+        ] {
+            let got = history(&format!("{{{body}}}"), window, &events, from, 30);
+            for (d, g) in got.iter().enumerate() {
+                let want = direct(body, &events, from + d as i64 * USECS_PER_DAY);
+                match (g, want) {
+                    (Some(g), Some(w)) => assert!(
+                        (g - w).abs() <= 1e-9 * w.abs().max(1.0),
+                        "{body} date {d}: {g} vs {w}"
+                    ),
+                    (g, w) => assert_eq!(g.is_some(), w.is_some(), "{body} date {d}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn accounts_appear_from_their_first_event() {
+        let from = ts("2026-09-01 00:00:00+00");
+        let got = history(
+            r#"{"weights":{"login":1},"lookback":"2 days"}"#,
+            Some(2),
+            &[("login", from + 3 * USECS_PER_DAY - 5)],
+            from,
+            8,
+        );
+        assert_eq!(
+            got,
+            vec![
+                None,
+                None,
+                None,
+                Some(1.0),
+                Some(1.0),
+                Some(0.0),
+                Some(0.0),
+                Some(0.0)
+            ]
+        );
+        // an old event (outside every window) still makes the account visible, scoring 0
+        let got = history(
+            r#"{"weights":{"login":1},"lookback":"2 days"}"#,
+            Some(2),
+            &[("login", from - 30 * USECS_PER_DAY)],
+            from,
+            3,
+        );
+        assert_eq!(got, vec![Some(0.0), Some(0.0), Some(0.0)]);
+    }
+}
