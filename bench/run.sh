@@ -27,10 +27,17 @@ DECAY_EXPR="sum(CASE event WHEN 'login' THEN 1 WHEN 'project_added' THEN 5 WHEN 
 PSQL=(psql -qX -v ON_ERROR_STOP=1 -v w="$W" -v case_expr="$CASE_EXPR" -v decay_expr="$DECAY_EXPR")
 
 DB="ces_bench_${ROWS}_${ACCOUNTS}"
+# A database made with another build of the extension script is made again.
+SCRIPT_MD5=$(md5sum "$(pg_config --sharedir)/extension/ces--0.1.0.sql" | cut -d' ' -f1)
+if psql -qXtA -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1 &&
+   [[ "$(psql -qXtA -d "$DB" -c "SELECT obj_description('events_random'::regclass)" 2>/dev/null)" != "$SCRIPT_MD5" ]]; then
+    psql -qX -d postgres -c "DROP DATABASE $DB"
+fi
 if ! psql -qXtA -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1; then
     echo "== generating $ROWS events for $ACCOUNTS accounts"
     psql -qX -d postgres -c "CREATE DATABASE $DB"
     "${PSQL[@]}" -d "$DB" -v rows="$ROWS" -v accounts="$ACCOUNTS" -f bench/setup.sql >/dev/null
+    psql -qX -d "$DB" -c "COMMENT ON TABLE events_random IS '$SCRIPT_MD5'"
 fi
 psql -qX -d "$DB" -c "SELECT pg_prewarm(c) FROM unnest(ARRAY['events_random','events_clustered','daily']::regclass[]) c" >/dev/null
 

@@ -1,34 +1,41 @@
-//! `ces_history(...)`: the one-pass engine behind `ces_backfill`. Per account it collects the
-//! events into per-step buckets (a palloc'd block in the aggregate context), and its final
-//! function returns the score of every date as a float8[] (NULL before the account's first
-//! event), reporting progress with a NOTICE every tenth of the expected accounts.
+//! `ces_history(...)`: the one-pass engine behind `ces_backfill`. Per account it keeps one
+//! 16-byte record per counted event (bucket, event type, decay factor to the bucket's end) in
+//! a palloc'd array in the aggregate context, so all accounts' states together stay about
+//! the size of the events. Its final function lays the records into per-step buckets in
+//! scratch buffers reused across accounts and returns the score of every date as a float8[]
+//! (NULL before the account's first event), reporting progress with a NOTICE every tenth of
+//! the expected accounts.
 
 use crate::error::raise;
 use crate::fmgr::{self, pg_finfo_v1};
 use crate::model_cache::{self, Source};
 use crate::model_type::parse_model;
 use ces_core::history::{self, Layout};
-use ces_core::summary::{Slot, SLOT_BYTES};
+use ces_core::summary::Slot;
 use ces_core::{CesError, Model};
 use pgrx::pg_guard;
 use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
 use pgrx::IntoDatum;
 
 #[repr(C)]
+#[derive(Clone, Copy)]
+struct Record {
+    bucket: u32,
+    event: u32,
+    /// 0.5^(age / half_life) to the bucket's end (1 without decay).
+    factor: f64,
+}
+
+#[repr(C)]
 struct HistoryState {
+    ctx: pg_sys::MemoryContext,
     model: *const Model,
     layout: Layout,
     seen_from: usize,
     expected_accounts: i64,
-}
-
-const HEADER: usize = std::mem::size_of::<HistoryState>().next_multiple_of(8);
-
-unsafe fn buckets<'a>(s: *mut HistoryState) -> &'a mut [Slot] {
-    unsafe {
-        let n = (*s).layout.n_buckets() * (*(*s).model).len();
-        std::slice::from_raw_parts_mut((s as *mut u8).add(HEADER) as *mut Slot, n)
-    }
+    records: *mut Record,
+    len: usize,
+    cap: usize,
 }
 
 unsafe fn new_state(fcinfo: FunctionCallInfo, model: &Model) -> *mut HistoryState {
@@ -63,9 +70,10 @@ unsafe fn new_state(fcinfo: FunctionCallInfo, model: &Model) -> *mut HistoryStat
         };
         let expected = fmgr::arg(fcinfo, 7);
         let ctx = fmgr::agg_context(fcinfo, "ces_history");
-        let size = HEADER + layout.n_buckets() * model.len() * SLOT_BYTES;
-        let s = pg_sys::MemoryContextAllocZero(ctx, size) as *mut HistoryState;
+        let s = pg_sys::MemoryContextAlloc(ctx, std::mem::size_of::<HistoryState>())
+            as *mut HistoryState;
         *s = HistoryState {
+            ctx,
             model,
             layout,
             seen_from: usize::MAX,
@@ -74,8 +82,28 @@ unsafe fn new_state(fcinfo: FunctionCallInfo, model: &Model) -> *mut HistoryStat
             } else {
                 expected.value.value() as i64
             },
+            records: std::ptr::null_mut(),
+            len: 0,
+            cap: 0,
         };
         s
+    }
+}
+
+unsafe fn push(s: &mut HistoryState, r: Record) {
+    unsafe {
+        if s.len == s.cap {
+            let cap = (s.cap * 2).max(8);
+            let bytes = cap * std::mem::size_of::<Record>();
+            s.records = if s.records.is_null() {
+                pg_sys::MemoryContextAllocHuge(s.ctx, bytes) as *mut Record
+            } else {
+                pg_sys::repalloc_huge(s.records as *mut std::ffi::c_void, bytes) as *mut Record
+            };
+            s.cap = cap;
+        }
+        *s.records.add(s.len) = r;
+        s.len += 1;
     }
 }
 
@@ -96,7 +124,8 @@ pub unsafe extern "C-unwind" fn ces_history_trans(fcinfo: FunctionCallInfo) -> D
         } else {
             st.value.cast_mut_ptr::<HistoryState>()
         };
-        if !std::ptr::eq((*s).model, model) {
+        let state = &mut *s;
+        if !std::ptr::eq(state.model, model) {
             raise(CesError::invalid(
                 "every row of a group must use the same model",
             ));
@@ -106,25 +135,38 @@ pub unsafe extern "C-unwind" fn ces_history_trans(fcinfo: FunctionCallInfo) -> D
             return Datum::from(s);
         }
         let ts = ts.value.value() as i64;
-        let layout = (*s).layout;
+        let layout = state.layout;
         if let Some(first) = layout.first_date(ts) {
-            (*s).seen_from = (*s).seen_from.min(first);
+            state.seen_from = state.seen_from.min(first);
         }
         let event = fmgr::arg(fcinfo, 1);
         if !event.isnull {
-            if let (Some((b, age)), Some(i)) = (
+            if let (Some((bucket, age)), Some(i)) = (
                 layout.place(ts),
                 model.weights.index_of(fmgr::varlena_bytes(event.value)),
             ) {
-                history::add(buckets(s), model.len(), model, b, i, age);
+                let factor = match model.half_life_of(i) {
+                    Some(hl) => (-(age as f64) / hl as f64).exp2(),
+                    None => 1.0,
+                };
+                push(
+                    state,
+                    Record {
+                        bucket: bucket as u32,
+                        event: i as u32,
+                        factor,
+                    },
+                );
             }
         }
         Datum::from(s)
     }
 }
 
-/// Accounts finalised so far by this call site, for progress NOTICEs.
-struct Progress {
+/// Per call site of the final function: dense buckets reused across accounts, and progress.
+#[derive(Default)]
+struct Scratch {
+    buckets: Vec<Slot>,
     done: i64,
     next_tenth: i64,
 }
@@ -138,45 +180,57 @@ pub unsafe extern "C-unwind" fn ces_history_final(fcinfo: FunctionCallInfo) -> D
         if st.isnull {
             return fmgr::return_null(fcinfo);
         }
-        let s = st.value.cast_mut_ptr::<HistoryState>();
-        let model = &*(*s).model;
+        let s = &*st.value.cast_mut_ptr::<HistoryState>();
+        let model = &*s.model;
+        let flinfo = (*fcinfo).flinfo;
+        if (*flinfo).fn_extra.is_null() {
+            let scratch = Scratch {
+                next_tenth: 1,
+                ..Default::default()
+            };
+            let p = pgrx::PgMemoryContexts::For((*flinfo).fn_mcxt).leak_and_drop_on_delete(scratch);
+            (*flinfo).fn_extra = p as *mut std::ffi::c_void;
+        }
+        let scratch = &mut *((*flinfo).fn_extra as *mut Scratch);
+        let n = model.len();
+        scratch.buckets.clear();
+        scratch
+            .buckets
+            .resize(s.layout.n_buckets() * n, Slot::default());
+        let records = if s.len == 0 {
+            &[][..]
+        } else {
+            std::slice::from_raw_parts(s.records, s.len)
+        };
+        for r in records {
+            let slot = &mut scratch.buckets[r.bucket as usize * n + r.event as usize];
+            slot.count += 1;
+            slot.decayed += r.factor;
+        }
         let scores = history::scores(
             model,
-            &(*s).layout,
-            buckets(s),
-            (*s).seen_from.min((*s).layout.n_dates),
+            &s.layout,
+            &scratch.buckets,
+            s.seen_from.min(s.layout.n_dates),
         );
-        report_progress(fcinfo, (*s).expected_accounts);
+        progress(scratch, s.expected_accounts);
         scores
             .into_datum()
-            .or_else(|| Some(fmgr::return_null(fcinfo)))
-            .unwrap()
+            .unwrap_or_else(|| fmgr::return_null(fcinfo))
     }
 }
 
-unsafe fn report_progress(fcinfo: FunctionCallInfo, expected: i64) {
-    unsafe {
-        if expected <= 0 {
-            return;
-        }
-        let flinfo = (*fcinfo).flinfo;
-        if (*flinfo).fn_extra.is_null() {
-            let p =
-                pgrx::PgMemoryContexts::For((*flinfo).fn_mcxt).leak_and_drop_on_delete(Progress {
-                    done: 0,
-                    next_tenth: 1,
-                });
-            (*flinfo).fn_extra = p as *mut std::ffi::c_void;
-        }
-        let p = &mut *((*flinfo).fn_extra as *mut Progress);
-        p.done += 1;
-        if p.next_tenth < 10 && p.done * 10 >= p.next_tenth * expected {
-            pgrx::notice!(
-                "ces_backfill: about {}% of {} accounts scored",
-                p.next_tenth * 10,
-                expected
-            );
-            p.next_tenth = (p.done * 10 / expected + 1).min(10);
-        }
+fn progress(p: &mut Scratch, expected: i64) {
+    if expected <= 0 {
+        return;
+    }
+    p.done += 1;
+    if p.next_tenth < 10 && p.done * 10 >= p.next_tenth * expected {
+        pgrx::notice!(
+            "ces_backfill: about {}% of {} accounts scored",
+            p.next_tenth * 10,
+            expected
+        );
+        p.next_tenth = (p.done * 10 / expected + 1).min(10);
     }
 }

@@ -79,7 +79,7 @@ pub fn scores(
     let n = model.len();
     let lead = layout.lead();
     // factor[d][i] = 0.5^(d·step / half_life_i)
-    let span = layout.window.unwrap_or(1).max(1) + 1;
+    let span = layout.window.unwrap_or(1).max(1) + 1; // powers 0..=m
     let factor: Vec<Vec<f64>> = (0..span)
         .map(|d| {
             (0..n)
@@ -90,6 +90,13 @@ pub fn scores(
                 .collect()
         })
         .collect();
+    let blocks = match layout.window {
+        Some(m) => Blocks::new(buckets, n, m.max(1), &factor),
+        None => Blocks {
+            prefix: Vec::new(),
+            suffix: Vec::new(),
+        },
+    };
     let mut out = vec![None; layout.n_dates];
     let mut window = vec![Slot::default(); n];
     for (date, o) in out.iter_mut().enumerate().skip(seen_from) {
@@ -115,15 +122,20 @@ pub fn scores(
                 }
             }
             Some(m) => {
-                window.iter_mut().for_each(|s| *s = Slot::default());
-                for d in 0..m.min(b_now + 1) {
-                    let b = b_now - d;
+                // The window [p-m+1, p] is the prefix of p's block plus the suffix of the block
+                // before: both are precomputed below by recurrences, with no subtraction.
+                let p = b_now;
+                let start = p / m * m;
+                for i in 0..n {
+                    window[i] = blocks.prefix[p * n + i];
+                }
+                if p + 1 - m < start {
+                    let from = p + 1 - m;
+                    let d = p + 1 - start; // from the previous block's end to p
                     for i in 0..n {
-                        let s = buckets[b * n + i];
-                        if s.count != 0 {
-                            window[i].count += s.count;
-                            window[i].decayed += s.decayed * factor[d][i];
-                        }
+                        let s = blocks.suffix[from * n + i];
+                        window[i].count += s.count;
+                        window[i].decayed += s.decayed * factor[d][i];
                     }
                 }
             }
@@ -137,6 +149,51 @@ pub fn scores(
         );
     }
     out
+}
+
+/// Per block of `m` buckets: `prefix[p]` sums the block's buckets up to p anchored at p, and
+/// `suffix[p]` sums the buckets from p to the block's end anchored at that end.
+struct Blocks {
+    prefix: Vec<Slot>,
+    suffix: Vec<Slot>,
+}
+
+impl Blocks {
+    fn new(buckets: &[Slot], n: usize, m: usize, factor: &[Vec<f64>]) -> Blocks {
+        let len = buckets.len() / n.max(1);
+        let mut prefix = vec![Slot::default(); buckets.len()];
+        let mut suffix = vec![Slot::default(); buckets.len()];
+        for p in 0..len {
+            for i in 0..n {
+                let b = buckets[p * n + i];
+                prefix[p * n + i] = if p % m == 0 {
+                    b
+                } else {
+                    let prev = prefix[(p - 1) * n + i];
+                    Slot {
+                        count: prev.count + b.count,
+                        decayed: prev.decayed * factor[1][i] + b.decayed,
+                    }
+                };
+            }
+        }
+        for p in (0..len).rev() {
+            let end = (p / m * m + m - 1).min(len - 1);
+            for i in 0..n {
+                let b = buckets[p * n + i];
+                suffix[p * n + i] = if p == end {
+                    b
+                } else {
+                    let next = suffix[(p + 1) * n + i];
+                    Slot {
+                        count: next.count + b.count,
+                        decayed: next.decayed + b.decayed * factor[end - p][i],
+                    }
+                };
+            }
+        }
+        Blocks { prefix, suffix }
+    }
 }
 
 fn step_factor(model: &Model, layout: &Layout, i: usize, d: usize) -> f64 {
