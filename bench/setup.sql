@@ -19,6 +19,6 @@ FROM events_random GROUP BY 1, 2;
 CREATE INDEX ON daily (day);
 -- The same aggregate without its inverse transition, for the moving-window comparison.
 CREATE AGGREGATE ces_score_no_inverse(text, timestamptz, jsonb) (
-    SFUNC = ces_score_trans, STYPE = internal, FINALFUNC = ces_score_final);
+    SFUNC = ces_score_trans, STYPE = double precision);
 SELECT ces_define_model('bench', ces_model(:'w', half_life => '7 days', lookback => '30 days'));
 VACUUM ANALYZE;

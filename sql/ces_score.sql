@@ -1,27 +1,15 @@
 -- ces_score(event, ts, weights jsonb) and ces_band(score, bands jsonb).
--- Hand-written: pgrx's #[pg_aggregate] cannot declare an internal-state aggregate with a
--- correct deserialize function (pgrx issue 2351), and the hot-path support functions
--- read their arguments straight from fcinfo.
+-- Hand-written: the hot-path support function reads its arguments straight from fcinfo,
+-- and the moving-window functions share the internal state of the model aggregates.
 
-CREATE FUNCTION ces_score_trans(internal, text, timestamptz, jsonb) RETURNS internal
+CREATE FUNCTION ces_score_trans(double precision, text, timestamptz, jsonb) RETURNS double precision
     LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_score_trans';
-CREATE FUNCTION ces_score_combine(internal, internal) RETURNS internal
-    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_score_combine';
-CREATE FUNCTION ces_score_serialize(internal) RETURNS bytea
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_score_serialize';
-CREATE FUNCTION ces_score_deserialize(bytea, internal) RETURNS internal
-    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_score_deserialize';
-CREATE FUNCTION ces_score_final(internal) RETURNS double precision
-    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_score_final';
 
+-- The state is the running sum (by value, in the hash entry); float8pl combines partial sums.
 CREATE AGGREGATE ces_score(event text, ts timestamptz, weights jsonb) (
     SFUNC = ces_score_trans,
-    STYPE = internal,
-    SSPACE = 16,
-    FINALFUNC = ces_score_final,
-    COMBINEFUNC = ces_score_combine,
-    SERIALFUNC = ces_score_serialize,
-    DESERIALFUNC = ces_score_deserialize,
+    STYPE = double precision,
+    COMBINEFUNC = float8pl,
     -- As a moving window (RANGE ... PRECEDING) rows leave the frame through the inverse
     -- function; the moving state keeps exact counts per event type (see models.sql).
     MSFUNC = ces_weights_trans,

@@ -28,7 +28,7 @@ JOIN reference r USING (id);
 -- frame (20M transitions instead of 20k). The margin is two orders of magnitude; the check
 -- asks for 10x.
 CREATE AGGREGATE pg_temp.ces_score_no_inverse(text, timestamptz, jsonb) (
-    SFUNC = ces_score_trans, STYPE = internal, FINALFUNC = ces_score_final);
+    SFUNC = ces_score_trans, STYPE = double precision);
 CREATE TEMP TABLE long_ev AS
 SELECT i, (ARRAY['login','upgraded','other'])[1 + i % 3] AS event, timestamptz '2026-01-01' + i * interval '1 minute' AS ts
 FROM generate_series(1, 10000) i;

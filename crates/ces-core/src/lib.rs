@@ -1,6 +1,6 @@
 //! Pure-Rust scoring core of the `ces` PostgreSQL extension.
 //! Nothing here knows about PostgreSQL: model parsing and validation, bands,
-//! normalisation and the fixed-size aggregate state live here and are tested with `cargo test`.
+//! normalisation, the summary state and its history live here and are tested with `cargo test`.
 
 pub mod backtest;
 pub mod bands;
@@ -8,7 +8,6 @@ pub mod error;
 pub mod history;
 pub mod model;
 pub mod normalize;
-pub mod state;
 pub mod summary;
 pub mod time;
 pub mod weights;
@@ -16,5 +15,4 @@ pub mod weights;
 pub use bands::Bands;
 pub use error::CesError;
 pub use model::Model;
-pub use state::ScoreState;
 pub use weights::Weights;
