@@ -55,14 +55,20 @@ pub unsafe fn agg_context(fcinfo: FunctionCallInfo, who: &str) -> pg_sys::Memory
     ctx
 }
 
-/// Whether argument `n` of the current call is a plan-time constant, so a value parsed
-/// from it can be reused for the whole execution without comparing bytes again.
-/// Aggregates look at their Aggref; plain functions at their FuncExpr.
+/// Whether argument `n` of the current call (counting a transition function's state as
+/// argument 0) is a plan-time constant, so a value parsed from it can be reused for the
+/// whole execution without comparing bytes again. Aggregates look at their Aggref; plain
+/// functions at their FuncExpr.
 pub unsafe fn arg_is_const(fcinfo: FunctionCallInfo, n: usize) -> bool {
     unsafe {
         let aggref = pg_sys::AggGetAggref(fcinfo);
         let expr: *mut pg_sys::Node = if !aggref.is_null() {
-            let te = list_nth((*aggref).args, n) as *mut pg_sys::TargetEntry;
+            // A transition function's first argument is the state; the Aggref lists only
+            // the aggregate's own arguments.
+            let Some(agg_arg) = n.checked_sub(1) else {
+                return false;
+            };
+            let te = list_nth((*aggref).args, agg_arg) as *mut pg_sys::TargetEntry;
             if te.is_null() {
                 return false;
             }
