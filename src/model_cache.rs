@@ -79,6 +79,30 @@ unsafe fn lookup<'a, T: 'static>(
     }
 }
 
+impl<T> Cache<T> {
+    /// The entry for `key`, parsed from `text()` when there is none yet.
+    fn find_or_parse<'a>(
+        &mut self,
+        key: &[u8],
+        text: impl FnOnce() -> String,
+        parse: fn(&str) -> Result<T, CesError>,
+        keep_all: bool,
+    ) -> &'a T {
+        if let Some(i) = self.entries.iter().position(|(k, _)| k == key) {
+            self.last = i;
+        } else {
+            let value = Box::new(parse(&text()).or_raise());
+            if !keep_all && self.entries.len() >= MAX_ENTRIES {
+                self.entries.clear();
+            }
+            self.entries.push((key.to_vec(), value));
+            self.last = self.entries.len() - 1;
+        }
+        // Boxed: the address stays valid while the cache lives (the call site's context).
+        unsafe { &*(&*self.entries[self.last].1 as *const T) }
+    }
+}
+
 #[cold]
 unsafe fn miss<'a, T>(
     c: &mut Cache<T>,
@@ -88,18 +112,17 @@ unsafe fn miss<'a, T>(
     parse: fn(&str) -> Result<T, CesError>,
     keep_all: bool,
 ) -> &'a T {
+    c.find_or_parse(bytes, || unsafe { text_of(d, source) }, parse, keep_all)
+}
+
+/// Puts a cache in the call site's `fn_extra`; it is dropped (freeing its Rust heap) when
+/// the call site's memory context goes away.
+unsafe fn install<T>(fcinfo: FunctionCallInfo, cache: Cache<T>) -> *mut Cache<T> {
     unsafe {
-        if let Some(i) = c.entries.iter().position(|(k, _)| k == bytes) {
-            c.last = i;
-        } else {
-            let value = Box::new(parse(&text_of(d, source)).or_raise());
-            if !keep_all && c.entries.len() >= MAX_ENTRIES {
-                c.entries.clear();
-            }
-            c.entries.push((bytes.to_vec(), value));
-            c.last = c.entries.len() - 1;
-        }
-        &*(&*c.entries[c.last].1 as *const T)
+        let flinfo = (*fcinfo).flinfo;
+        let ptr = PgMemoryContexts::For((*flinfo).fn_mcxt).leak_and_drop_on_delete(cache);
+        (*flinfo).fn_extra = ptr as *mut std::ffi::c_void;
+        ptr
     }
 }
 
@@ -112,18 +135,17 @@ unsafe fn first<'a, T: 'static>(
     parse: fn(&str) -> Result<T, CesError>,
 ) -> &'a T {
     unsafe {
-        let value = Box::new(parse(&text_of(d, source)).or_raise());
         let cache = Cache {
-            entries: vec![(fmgr::varlena_bytes(d).to_vec(), value)],
+            entries: Vec::new(),
             last: 0,
             constant: fmgr::arg_is_const(fcinfo, argno),
         };
-        let flinfo = (*fcinfo).flinfo;
-        // Dropped (freeing its Rust heap) when the call site's memory context goes away.
-        let ptr = PgMemoryContexts::For((*flinfo).fn_mcxt).leak_and_drop_on_delete(cache);
-        (*flinfo).fn_extra = ptr as *mut std::ffi::c_void;
-        let c = &*ptr;
-        &c.entries[0].1
+        (*install(fcinfo, cache)).find_or_parse(
+            fmgr::varlena_bytes(d),
+            || text_of(d, source),
+            parse,
+            true,
+        )
     }
 }
 
@@ -144,16 +166,16 @@ pub unsafe fn parsed_key<'a, T: 'static>(
     parse: fn(&str) -> Result<T, CesError>,
 ) -> &'a T {
     unsafe {
-        let flinfo = (*fcinfo).flinfo;
-        let mut cache = (*flinfo).fn_extra as *mut Cache<T>;
+        let mut cache = (*(*fcinfo).flinfo).fn_extra as *mut Cache<T>;
         if cache.is_null() {
-            let empty: Cache<T> = Cache {
-                entries: Vec::new(),
-                last: 0,
-                constant: false,
-            };
-            cache = PgMemoryContexts::For((*flinfo).fn_mcxt).leak_and_drop_on_delete(empty);
-            (*flinfo).fn_extra = cache as *mut std::ffi::c_void;
+            cache = install(
+                fcinfo,
+                Cache {
+                    entries: Vec::new(),
+                    last: 0,
+                    constant: false,
+                },
+            );
         }
         let c = &mut *cache;
         if c.entries
@@ -162,13 +184,6 @@ pub unsafe fn parsed_key<'a, T: 'static>(
         {
             return &c.entries[c.last].1;
         }
-        if let Some(i) = c.entries.iter().position(|(k, _)| k == key.as_bytes()) {
-            c.last = i;
-        } else {
-            c.entries
-                .push((key.as_bytes().to_vec(), Box::new(parse(key).or_raise())));
-            c.last = c.entries.len() - 1;
-        }
-        &*(&*c.entries[c.last].1 as *const T)
+        c.find_or_parse(key.as_bytes(), || key.to_string(), parse, true)
     }
 }
