@@ -27,8 +27,9 @@ DECAY_EXPR="sum(CASE event WHEN 'login' THEN 1 WHEN 'project_added' THEN 5 WHEN 
 PSQL=(psql -qX -v ON_ERROR_STOP=1 -v w="$W" -v case_expr="$CASE_EXPR" -v decay_expr="$DECAY_EXPR")
 
 DB="ces_bench_${ROWS}_${ACCOUNTS}"
-# A database made with another build of the extension script is made again.
-SCRIPT_MD5=$(md5sum "$(pg_config --sharedir)/extension/ces--0.1.0.sql" | cut -d' ' -f1)
+# A database made with another build of the extension (script or library: stored summaries
+# use the library's binary format) is made again.
+SCRIPT_MD5=$(cat "$(pg_config --sharedir)/extension/ces--0.1.0.sql" "$(pg_config --pkglibdir)/ces.so" | md5sum | cut -d' ' -f1)
 if psql -qXtA -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1 &&
    [[ "$(psql -qXtA -d "$DB" -c "SELECT obj_description('events_random'::regclass)" 2>/dev/null)" != "$SCRIPT_MD5" ]]; then
     psql -qX -d postgres -c "DROP DATABASE $DB"

@@ -128,6 +128,9 @@ unsafe fn trans(fcinfo: FunctionCallInfo, jsonb: bool) -> Datum {
                 st.value
             };
         };
+        if !st.isnull && summary::row_is_inert(model, event, ts) {
+            return st.value; // no need to touch the (cache-cold) state
+        }
         let h = if st.isnull {
             let ctx = fmgr::agg_context(fcinfo, "ces_score");
             alloc_state(ctx, Header::new(model, time::now()), model, None)

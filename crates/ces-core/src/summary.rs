@@ -11,7 +11,7 @@ use serde_json::{Map, Value};
 
 /// No timestamp (no counted event yet).
 pub const NO_TS: i64 = i64::MIN;
-const FORMAT_VERSION: u8 = 1;
+const FORMAT_VERSION: u8 = 2;
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -20,8 +20,6 @@ pub struct Header {
     pub model: usize,
     /// The as_of that rows were filtered and decayed against (when `timed`).
     pub anchor: i64,
-    /// Input rows seen, counted or not.
-    pub rows: i64,
     /// Counted events, weighted or not.
     pub events: i64,
     /// Counted events whose type has no weight.
@@ -51,7 +49,6 @@ impl Header {
         Header {
             model: 0,
             anchor: if timed { model.as_of.unwrap_or(now) } else { 0 },
-            rows: 0,
             events: 0,
             unweighted: 0,
             last_seen: NO_TS,
@@ -87,6 +84,28 @@ fn decay(model: &Model, i: usize, age: i64) -> f64 {
     }
 }
 
+/// Whether a row leaves any existing state unchanged, decided from the model alone (no
+/// read of the state, which is a random memory access per row when groups are many): a
+/// NULL event, or, for a model with a fixed as_of, a ts outside its window.
+#[inline]
+pub fn row_is_inert(model: &Model, event: Option<&[u8]>, ts: Option<i64>) -> bool {
+    if event.is_none() {
+        return true;
+    }
+    let Some(as_of) = model.as_of else {
+        return false;
+    };
+    match ts {
+        None => true,
+        Some(t) => {
+            t > as_of
+                || model
+                    .lookback
+                    .is_some_and(|lb| t <= as_of.saturating_sub(lb))
+        }
+    }
+}
+
 /// Adds one input row. `event` is None for a NULL event.
 #[inline]
 pub fn accumulate(
@@ -96,7 +115,6 @@ pub fn accumulate(
     event: Option<&[u8]>,
     ts: Option<i64>,
 ) {
-    h.rows += 1;
     let Some(event) = event else { return };
     let Some(age) = counted_age(h, model, ts) else {
         return;
@@ -129,7 +147,6 @@ pub fn retract(
     if model.has_decay() {
         return false;
     }
-    h.rows -= 1;
     let Some(event) = event else { return true };
     if counted_age(h, model, ts).is_none() {
         return true;
@@ -182,7 +199,6 @@ pub fn merge(
             s.decayed
         };
     }
-    dst.rows += src.rows;
     dst.events += src.events;
     dst.unweighted += src.unweighted;
     dst.last_seen = dst.last_seen.max(src.last_seen);
@@ -273,7 +289,7 @@ pub fn encode(h: &Header, slots: &[Slot], model_body: &str) -> Vec<u8> {
     out.extend_from_slice(&[FORMAT_VERSION, h.timed as u8, 0, 0]);
     out.extend_from_slice(&(model_body.len() as u32).to_le_bytes());
     out.extend_from_slice(model_body.as_bytes());
-    for v in [h.anchor, h.rows, h.events, h.unweighted, h.last_seen] {
+    for v in [h.anchor, h.events, h.unweighted, h.last_seen] {
         out.extend_from_slice(&v.to_le_bytes());
     }
     out.extend_from_slice(&(slots.len() as u32).to_le_bytes());
@@ -303,7 +319,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, CesError> {
     let len = r.u32().ok_or_else(|| bad("too short"))? as usize;
     let body = r.take(len).ok_or_else(|| bad("truncated model"))?;
     let model_body = std::str::from_utf8(body).map_err(|_| bad("model is not UTF-8"))?;
-    let mut v = [0i64; 5];
+    let mut v = [0i64; 4];
     for x in v.iter_mut() {
         *x = r.i64().ok_or_else(|| bad("truncated header"))?;
     }
@@ -321,10 +337,9 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, CesError> {
     let header = Header {
         model: 0,
         anchor: v[0],
-        rows: v[1],
-        events: v[2],
-        unweighted: v[3],
-        last_seen: v[4],
+        events: v[1],
+        unweighted: v[2],
+        last_seen: v[3],
         nslots,
         timed,
     };
@@ -354,7 +369,7 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Readable text form: `{"model": {...}, "as_of": "...", "rows": n, "events": n,
+/// Readable text form: `{"model": {...}, "as_of": "...", "events": n,
 /// "unweighted": n, "last_seen": "...", "counts": {"login": [count, decayed], ...}}`.
 /// Floats print in shortest round-trip form, so text I/O is exact.
 pub fn to_json(h: &Header, slots: &[Slot], model: &Model) -> String {
@@ -377,7 +392,6 @@ pub fn to_json(h: &Header, slots: &[Slot], model: &Model) -> String {
     if h.timed == 1 {
         m.insert("as_of".into(), Value::String(format_timestamp(h.anchor)));
     }
-    m.insert("rows".into(), Value::from(h.rows));
     m.insert("events".into(), Value::from(h.events));
     m.insert("unweighted".into(), Value::from(h.unweighted));
     if h.last_seen != NO_TS {
@@ -407,7 +421,6 @@ pub fn from_json(text: &str, tp: &dyn TimeParser) -> Result<(Model, Header, Vec<
         ![
             "model",
             "as_of",
-            "rows",
             "events",
             "unweighted",
             "last_seen",
@@ -474,7 +487,6 @@ pub fn from_json(text: &str, tp: &dyn TimeParser) -> Result<(Model, Header, Vec<
     let header = Header {
         model: 0,
         anchor: anchor.unwrap_or(0),
-        rows: int("rows")?,
         events: int("events")?,
         unweighted: int("unweighted")?,
         last_seen: ts("last_seen")?.unwrap_or(NO_TS),
@@ -543,7 +555,36 @@ mod tests {
             ],
         );
         assert_eq!(score(&m, &s), 2.0);
-        assert_eq!((h.rows, h.events), (6, 2));
+        assert_eq!(h.events, 2);
+    }
+
+    #[test]
+    fn inert_rows_change_nothing() {
+        let m = model(
+            r#"{"weights":{"login":1},"half_life":"7 days","lookback":"30 days","as_of":"2026-10-01 00:00:00+00"}"#,
+        );
+        let a = ts(ASOF);
+        let cases = [
+            (None, Some(a)),
+            (Some("login"), None),
+            (Some("login"), Some(a + 1)),
+            (Some("login"), Some(a - 30 * USECS_PER_DAY)),
+            (Some("login"), Some(a)),
+            (Some("other"), Some(a - USECS_PER_DAY)),
+        ];
+        for (e, t) in cases {
+            let (mut h, mut s) = run(&m, 0, &[(Some("login"), Some(a - USECS_PER_DAY))]);
+            let before = (h, s.clone());
+            accumulate(&mut h, &mut s, &m, e.map(|x| x.as_bytes()), t);
+            if row_is_inert(&m, e.map(|x| x.as_bytes()), t) {
+                assert_eq!((h, s), before, "{e:?} {t:?}");
+            }
+        }
+        assert!(!row_is_inert(&m, Some(b"login"), Some(a)));
+        // without a fixed as_of the anchor is in the state: only NULL events are inert
+        let now_model = model(r#"{"weights":{"login":1},"lookback":"30 days"}"#);
+        assert!(!row_is_inert(&now_model, Some(b"login"), None));
+        assert!(row_is_inert(&now_model, None, Some(a)));
     }
 
     #[test]
@@ -647,8 +688,8 @@ mod tests {
             for (h, s) in [(&h1, &s1), (&h3, &s3)] {
                 assert!(close(score(&m, s), score(&m, &s_all)));
                 assert_eq!(
-                    (h.rows, h.events, h.unweighted, h.last_seen),
-                    (h_all.rows, h_all.events, h_all.unweighted, h_all.last_seen)
+                    (h.events, h.unweighted, h.last_seen),
+                    (h_all.events, h_all.unweighted, h_all.last_seen)
                 );
                 assert_eq!(
                     s.iter().map(|x| x.count).collect::<Vec<_>>(),
@@ -727,10 +768,7 @@ mod tests {
         }
         let (h2, s2) = run(&m, 0, &rows[..100]);
         assert_eq!(s, s2);
-        assert_eq!(
-            (h.rows, h.events, h.unweighted),
-            (h2.rows, h2.events, h2.unweighted)
-        );
+        assert_eq!((h.events, h.unweighted), (h2.events, h2.unweighted));
         let decaying = model(r#"{"weights":{"login":1},"half_life":"1 day"}"#);
         assert!(!retract(&mut h, &mut s, &decaying, Some(b"login"), Some(a)));
     }
