@@ -19,11 +19,11 @@ CREATE FUNCTION ces_lift_trans_default(internal, double precision, boolean) RETU
 CREATE FUNCTION ces_lift_final(internal) RETURNS jsonb
     LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_lift_final';
 CREATE AGGREGATE ces_lift(score double precision, outcome boolean, bands jsonb) (
-    SFUNC = ces_lift_trans, STYPE = internal, FINALFUNC = ces_lift_final, PARALLEL = SAFE
+    SFUNC = ces_lift_trans, STYPE = internal, SSPACE = 128, FINALFUNC = ces_lift_final, PARALLEL = SAFE
 );
 -- Aggregates take no DEFAULT arguments: this form uses ces_default_bands().
 CREATE AGGREGATE ces_lift(score double precision, outcome boolean) (
-    SFUNC = ces_lift_trans_default, STYPE = internal, FINALFUNC = ces_lift_final, PARALLEL = SAFE
+    SFUNC = ces_lift_trans_default, STYPE = internal, SSPACE = 128, FINALFUNC = ces_lift_final, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE ces_lift(double precision, boolean, jsonb) IS
     'Per band, in band order: n, positives, rate and lift against the overall rate';

@@ -71,8 +71,10 @@ CREATE FUNCTION ces_state_score(internal) RETURNS double precision
 CREATE FUNCTION ces_state_summary(internal) RETURNS ces_summary
     LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_state_summary';
 
+-- SSPACE: the state is a 48-byte header plus 16 bytes per weighted event type; without it
+-- PostgreSQL assumes 8 kB per group and hash aggregation spills to disk beyond ~65k groups.
 CREATE AGGREGATE ces_score(event text, ts timestamptz, model ces_model) (
-    SFUNC = ces_model_trans, STYPE = internal, FINALFUNC = ces_state_score,
+    SFUNC = ces_model_trans, STYPE = internal, SSPACE = 256, FINALFUNC = ces_state_score,
     COMBINEFUNC = ces_state_combine, SERIALFUNC = ces_state_serialize, DESERIALFUNC = ces_state_deserialize,
     MSFUNC = ces_model_trans, MINVFUNC = ces_model_inv, MSTYPE = internal, MFINALFUNC = ces_state_score,
     PARALLEL = SAFE
@@ -81,19 +83,19 @@ COMMENT ON AGGREGATE ces_score(text, timestamptz, ces_model) IS
     'Customer Engagement Score under a model: windowed, decayed and capped weighted counts';
 
 CREATE AGGREGATE ces_agg(event text, ts timestamptz, model ces_model) (
-    SFUNC = ces_model_trans, STYPE = internal, FINALFUNC = ces_state_summary,
+    SFUNC = ces_model_trans, STYPE = internal, SSPACE = 256, FINALFUNC = ces_state_summary,
     COMBINEFUNC = ces_state_combine, SERIALFUNC = ces_state_serialize, DESERIALFUNC = ces_state_deserialize,
     PARALLEL = SAFE
 );
 CREATE AGGREGATE ces_agg(event text, ts timestamptz, weights jsonb) (
-    SFUNC = ces_weights_trans, STYPE = internal, FINALFUNC = ces_state_summary,
+    SFUNC = ces_weights_trans, STYPE = internal, SSPACE = 256, FINALFUNC = ces_state_summary,
     COMBINEFUNC = ces_state_combine, SERIALFUNC = ces_state_serialize, DESERIALFUNC = ces_state_deserialize,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE ces_agg(text, timestamptz, ces_model) IS 'Builds a ces_summary: read it with ces_score, ces_breakdown, ...';
 
 CREATE AGGREGATE ces_rollup(ces_summary) (
-    SFUNC = ces_rollup_trans, STYPE = internal, FINALFUNC = ces_state_summary,
+    SFUNC = ces_rollup_trans, STYPE = internal, SSPACE = 256, FINALFUNC = ces_state_summary,
     COMBINEFUNC = ces_state_combine, SERIALFUNC = ces_state_serialize, DESERIALFUNC = ces_state_deserialize,
     PARALLEL = SAFE
 );
