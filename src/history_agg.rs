@@ -145,10 +145,7 @@ pub unsafe extern "C-unwind" fn ces_history_trans(fcinfo: FunctionCallInfo) -> D
                 layout.place(ts),
                 model.weights.index_of(fmgr::varlena_bytes(event.value)),
             ) {
-                let factor = match model.half_life_of(i) {
-                    Some(hl) => (-(age as f64) / hl as f64).exp2(),
-                    None => 1.0,
-                };
+                let factor = model.decay(i, age);
                 push(
                     state,
                     Record {
@@ -203,9 +200,13 @@ pub unsafe extern "C-unwind" fn ces_history_final(fcinfo: FunctionCallInfo) -> D
             std::slice::from_raw_parts(s.records, s.len)
         };
         for r in records {
-            let slot = &mut scratch.buckets[r.bucket as usize * n + r.event as usize];
-            slot.count += 1;
-            slot.decayed += r.factor;
+            history::add(
+                &mut scratch.buckets,
+                n,
+                r.bucket as usize,
+                r.event as usize,
+                r.factor,
+            );
         }
         let scores = history::scores(
             model,

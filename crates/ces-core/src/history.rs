@@ -58,15 +58,13 @@ impl Layout {
     }
 }
 
-/// Adds an event of type `i` (weighted) to bucket `b`; `age` is its distance to the bucket end.
+/// Adds an event of type `i` to bucket `b`; `factor` is its decay to the bucket's end
+/// (`Model::decay` of the age that `Layout::place` returns).
 #[inline]
-pub fn add(buckets: &mut [Slot], nslots: usize, model: &Model, b: usize, i: usize, age: i64) {
+pub fn add(buckets: &mut [Slot], nslots: usize, b: usize, i: usize, factor: f64) {
     let s = &mut buckets[b * nslots + i];
     s.count += 1;
-    s.decayed += match model.half_life_of(i) {
-        Some(hl) => (-(age as f64) / hl as f64).exp2(),
-        None => 1.0,
-    };
+    s.decayed += factor;
 }
 
 /// Every date's score from the buckets; dates before `seen_from` are None.
@@ -83,10 +81,7 @@ pub fn scores(
     let factor: Vec<Vec<f64>> = (0..span)
         .map(|d| {
             (0..n)
-                .map(|i| match model.half_life_of(i) {
-                    Some(hl) => (-((d as i64 * layout.step) as f64) / hl as f64).exp2(),
-                    None => 1.0,
-                })
+                .map(|i| model.decay(i, d as i64 * layout.step))
                 .collect()
         })
         .collect();
@@ -110,7 +105,7 @@ pub fn scores(
                         for i in 0..n {
                             let s = buckets[b * n + i];
                             window[i].count += s.count;
-                            window[i].decayed += s.decayed * step_factor(model, layout, i, d);
+                            window[i].decayed += s.decayed * model.decay(i, d as i64 * layout.step);
                         }
                     }
                 } else {
@@ -196,13 +191,6 @@ impl Blocks {
     }
 }
 
-fn step_factor(model: &Model, layout: &Layout, i: usize, d: usize) -> f64 {
-    match model.half_life_of(i) {
-        Some(hl) => (-((d as i64 * layout.step) as f64) / hl as f64).exp2(),
-        None => 1.0,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,7 +220,7 @@ mod tests {
             }
             if let (Some((b, age)), Some(i)) = (layout.place(*t), m.weights.index_of(e.as_bytes()))
             {
-                add(&mut buckets, m.len(), &m, b, i, age);
+                add(&mut buckets, m.len(), b, i, m.decay(i, age));
             }
         }
         scores(&m, &layout, &buckets, seen.min(n))

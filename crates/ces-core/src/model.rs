@@ -200,6 +200,15 @@ impl Model {
         self.half_life.is_some() || self.rules.iter().any(|r| r.half_life.is_some())
     }
 
+    /// 0.5^(age / half_life) for event `i` (1 when it does not decay); `age` in microseconds.
+    #[inline]
+    pub fn decay(&self, i: usize, age: i64) -> f64 {
+        match self.half_life_of(i) {
+            Some(hl) => (-(age as f64) / hl as f64).exp2(),
+            None => 1.0,
+        }
+    }
+
     /// Half-life of event `i` in microseconds, if it decays.
     #[inline]
     pub fn half_life_of(&self, i: usize) -> Option<i64> {

@@ -76,14 +76,6 @@ fn counted_age(h: &Header, model: &Model, ts: Option<i64>) -> Option<i64> {
     Some(h.anchor.saturating_sub(ts))
 }
 
-#[inline]
-fn decay(model: &Model, i: usize, age: i64) -> f64 {
-    match model.half_life_of(i) {
-        Some(hl) => (-(age as f64) / hl as f64).exp2(),
-        None => 1.0,
-    }
-}
-
 /// Whether a row leaves any existing state unchanged, decided from the model alone (no
 /// read of the state, which is a random memory access per row when groups are many): a
 /// NULL event, or, for a model with a fixed as_of, a ts outside its window.
@@ -128,7 +120,7 @@ pub fn accumulate(
     match model.weights.index_of(event) {
         Some(i) => {
             slots[i].count += 1;
-            slots[i].decayed += decay(model, i, age);
+            slots[i].decayed += model.decay(i, age);
         }
         None => h.unweighted += 1,
     }
@@ -169,7 +161,7 @@ pub fn reanchor(h: &mut Header, slots: &mut [Slot], model: &Model, anchor: i64) 
     }
     let delta = anchor.saturating_sub(h.anchor);
     for (i, s) in slots.iter_mut().enumerate() {
-        s.decayed *= decay(model, i, delta);
+        s.decayed *= model.decay(i, delta);
     }
     h.anchor = anchor;
 }
@@ -194,7 +186,7 @@ pub fn merge(
     for (i, (d, s)) in dst_slots.iter_mut().zip(src_slots).enumerate() {
         d.count += s.count;
         d.decayed += if dst.timed == 1 && delta > 0 {
-            s.decayed * decay(model, i, delta)
+            s.decayed * model.decay(i, delta)
         } else {
             s.decayed
         };

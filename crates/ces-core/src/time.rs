@@ -29,17 +29,18 @@ pub fn format_interval(us: i64) -> String {
         if !out.is_empty() {
             out.push(' ');
         }
-        let secs = rest / USECS_PER_SEC;
-        let frac = rest % USECS_PER_SEC;
-        out.push_str(&format!(
-            "{:02}:{:02}:{:02}",
-            secs / 3600,
-            secs / 60 % 60,
-            secs % 60
-        ));
-        if frac != 0 {
-            out.push_str(format!(".{frac:06}").trim_end_matches('0'));
-        }
+        out.push_str(&clock(rest));
+    }
+    out
+}
+
+/// A time of day as "HH:MM:SS" with a fraction only when there is one: "12:30:00", "00:00:01.5".
+fn clock(us: i64) -> String {
+    let secs = us / USECS_PER_SEC;
+    let frac = us % USECS_PER_SEC;
+    let mut out = format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
+    if frac != 0 {
+        out.push_str(format!(".{frac:06}").trim_end_matches('0'));
     }
     out
 }
@@ -54,18 +55,8 @@ pub fn format_timestamp(us: i64) -> String {
     let days = us.div_euclid(USECS_PER_DAY);
     let rest = us.rem_euclid(USECS_PER_DAY);
     let (y, m, d) = civil_from_days(days + 10_957); // 2000-01-01 is day 10957 after 1970-01-01
-    let secs = rest / USECS_PER_SEC;
-    let frac = rest % USECS_PER_SEC;
     let (year, era) = if y <= 0 { (1 - y, " BC") } else { (y, "") };
-    let mut out = format!(
-        "{year:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
-        secs / 3600,
-        secs / 60 % 60,
-        secs % 60
-    );
-    if frac != 0 {
-        out.push_str(format!(".{frac:06}").trim_end_matches('0'));
-    }
+    let mut out = format!("{year:04}-{m:02}-{d:02} {}", clock(rest));
     out.push_str("+00");
     out.push_str(era);
     out
