@@ -2,6 +2,7 @@
 //! The AUC state keeps every score, split by outcome, in palloc'd buffers that grow in the
 //! aggregate context (so PostgreSQL accounts for them); the final function sorts them.
 
+use crate::bands::default_bands;
 use crate::error::{raise, OrRaise};
 use crate::fmgr::{self, pg_finfo_v1};
 use crate::model_cache::{self, Source};
@@ -10,7 +11,6 @@ use ces_core::Bands;
 use pgrx::pg_guard;
 use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
 use pgrx::IntoDatum;
-use std::sync::OnceLock;
 
 #[repr(C)]
 struct Scores {
@@ -127,11 +127,6 @@ unsafe fn lift_counts<'a>(s: *mut LiftState) -> &'a mut [(i64, i64)] {
             (*s).nbands,
         )
     }
-}
-
-fn default_bands() -> &'static Bands {
-    static DEFAULT: OnceLock<Bands> = OnceLock::new();
-    DEFAULT.get_or_init(Bands::default_bands)
 }
 
 unsafe fn lift_trans(fcinfo: FunctionCallInfo, bands: &Bands) -> Datum {

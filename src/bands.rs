@@ -11,7 +11,8 @@ use pgrx::prelude::*;
 use pgrx::IntoDatum;
 use std::sync::OnceLock;
 
-fn default_bands() -> &'static Bands {
+/// The default scheme, parsed once per backend.
+pub(crate) fn default_bands() -> &'static Bands {
     static DEFAULT: OnceLock<Bands> = OnceLock::new();
     DEFAULT.get_or_init(Bands::default_bands)
 }

@@ -216,6 +216,28 @@ unsafe fn merge_into(
     }
 }
 
+/// Adds a state (`header`, `src_slots`) into the aggregate's state `st`: a copy in the
+/// aggregate context when `st` is NULL (the source may live in a shorter-lived context),
+/// a merge otherwise.
+unsafe fn absorb(
+    fcinfo: FunctionCallInfo,
+    st: pg_sys::NullableDatum,
+    header: &Header,
+    src_slots: &[Slot],
+    model: &Model,
+    what: &str,
+) -> Datum {
+    unsafe {
+        if st.isnull {
+            let ctx = fmgr::agg_context(fcinfo, what);
+            return Datum::from(alloc_state(ctx, *header, model, Some(src_slots)));
+        }
+        let h = st.value.cast_mut_ptr::<Header>();
+        merge_into(h, header, src_slots, model, what);
+        Datum::from(h)
+    }
+}
+
 pg_finfo_v1!(pg_finfo_ces_state_combine);
 #[pg_guard]
 #[unsafe(no_mangle)]
@@ -231,13 +253,7 @@ pub unsafe extern "C-unwind" fn ces_state_combine(fcinfo: FunctionCallInfo) -> D
             };
         }
         let hb = b.value.cast_mut_ptr::<Header>();
-        if a.isnull {
-            let ctx = fmgr::agg_context(fcinfo, "ces_state_combine");
-            return Datum::from(alloc_state(ctx, *hb, model_of(hb), Some(slots(hb))));
-        }
-        let ha = a.value.cast_mut_ptr::<Header>();
-        merge_into(ha, &*hb, slots(hb), model_of(hb), "combine");
-        Datum::from(ha)
+        absorb(fcinfo, a, &*hb, slots(hb), model_of(hb), "combine")
     }
 }
 
@@ -337,12 +353,6 @@ pub unsafe extern "C-unwind" fn ces_rollup_trans(fcinfo: FunctionCallInfo) -> Da
             };
         }
         let (d, model) = open_summary(fcinfo, s.value);
-        if st.isnull {
-            let ctx = fmgr::agg_context(fcinfo, "ces_rollup");
-            return Datum::from(alloc_state(ctx, d.header, model, Some(&d.slots)));
-        }
-        let h = st.value.cast_mut_ptr::<Header>();
-        merge_into(h, &d.header, &d.slots, model, "roll up");
-        Datum::from(h)
+        absorb(fcinfo, st, &d.header, &d.slots, model, "roll up")
     }
 }
