@@ -95,6 +95,14 @@ SELECT count(*) FROM ces_drops('health', '2026-02-05', lookback => '30 days');
 SELECT count(*) FROM ces_drops('health', '2026-01-15');
 SELECT expect_error($$SELECT * FROM ces_drops('unknown', now())$$);
 
+-- Bad and NULL arguments: 22023, or 42704 for a model without history.
+SELECT expect_error($$SELECT ces_snapshot('health', 'app_events', 'account_id', 'kind', 'happened_at', 'infinity')$$);
+SELECT expect_error($$SELECT ces_snapshot('nope', 'app_events', 'account_id', 'kind', 'happened_at', now())$$);
+SELECT expect_error($$SELECT ces_snapshot('health', 'app_events', NULL, 'kind', 'happened_at', now())$$);
+SELECT expect_error($$SELECT * FROM ces_drops('health', '2026-01-31', NULL)$$);
+SELECT expect_error($$SELECT * FROM ces_band_transitions('unknown', '2026-01-01', '2026-01-31')$$);
+SELECT expect_error($$SELECT ces_create_score_view('v', 'app_events', 'account_id', 'kind', NULL, 'health')$$);
+
 -- Band transitions, including accounts present at only one date.
 SELECT * FROM ces_band_transitions('health', '2026-01-01', '2026-01-31');
 DELETE FROM ces_score_history;
