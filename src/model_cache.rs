@@ -159,10 +159,11 @@ unsafe fn text_of(d: Datum, source: Source) -> String {
 }
 
 /// A value parsed from `key` (the text itself), cached per call site by that text.
-/// For deserialising summaries: each carries its model's text among other bytes.
+/// For deserialising summaries: each carries its model's text among other bytes. Bytes
+/// seen before are not checked again; new ones must be UTF-8.
 pub unsafe fn parsed_key<'a, T: 'static>(
     fcinfo: FunctionCallInfo,
-    key: &str,
+    key: &[u8],
     parse: fn(&str) -> Result<T, CesError>,
 ) -> &'a T {
     unsafe {
@@ -178,12 +179,14 @@ pub unsafe fn parsed_key<'a, T: 'static>(
             );
         }
         let c = &mut *cache;
-        if c.entries
-            .get(c.last)
-            .is_some_and(|(k, _)| k == key.as_bytes())
-        {
+        if c.entries.get(c.last).is_some_and(|(k, _)| k == key) {
             return &c.entries[c.last].1;
         }
-        c.find_or_parse(key.as_bytes(), || key.to_string(), parse, true)
+        c.find_or_parse(
+            key,
+            || ces_core::summary::model_text(key).or_raise().to_string(),
+            parse,
+            true,
+        )
     }
 }

@@ -209,6 +209,17 @@ impl Model {
         }
     }
 
+    /// The factors 0.5^(age / half_life) for one `age`, computed once per distinct half-life
+    /// (models usually have one), for re-anchoring and merging whole states.
+    pub fn decayer(&self, age: i64) -> Decayer<'_> {
+        Decayer {
+            model: self,
+            age,
+            last: None,
+            factor: 1.0,
+        }
+    }
+
     /// Half-life of event `i` in microseconds, if it decays.
     #[inline]
     pub fn half_life_of(&self, i: usize) -> Option<i64> {
@@ -221,6 +232,30 @@ impl Model {
 
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
+    }
+}
+
+/// See `Model::decayer`.
+pub struct Decayer<'a> {
+    model: &'a Model,
+    age: i64,
+    last: Option<i64>,
+    factor: f64,
+}
+
+impl Decayer<'_> {
+    /// Equals `model.decay(i, age)`.
+    #[inline]
+    pub fn factor(&mut self, i: usize) -> f64 {
+        match self.model.half_life_of(i) {
+            None => 1.0,
+            hl if hl == self.last => self.factor,
+            hl => {
+                self.last = hl;
+                self.factor = self.model.decay(i, self.age);
+                self.factor
+            }
+        }
     }
 }
 

@@ -159,9 +159,11 @@ pub fn reanchor(h: &mut Header, slots: &mut [Slot], model: &Model, anchor: i64) 
     if h.timed == 0 || anchor == h.anchor {
         return;
     }
-    let delta = anchor.saturating_sub(h.anchor);
+    let mut decay = model.decayer(anchor.saturating_sub(h.anchor));
     for (i, s) in slots.iter_mut().enumerate() {
-        s.decayed *= model.decay(i, delta);
+        if s.decayed != 0.0 {
+            s.decayed *= decay.factor(i);
+        }
     }
     h.anchor = anchor;
 }
@@ -183,10 +185,12 @@ pub fn merge(
         reanchor(dst, dst_slots, model, src.anchor);
     }
     let delta = dst.anchor.saturating_sub(src.anchor);
+    let mut decay = model.decayer(delta);
+    let decays = dst.timed == 1 && delta > 0;
     for (i, (d, s)) in dst_slots.iter_mut().zip(src_slots).enumerate() {
         d.count += s.count;
-        d.decayed += if dst.timed == 1 && delta > 0 {
-            s.decayed * model.decay(i, delta)
+        d.decayed += if decays && s.decayed != 0.0 {
+            s.decayed * decay.factor(i)
         } else {
             s.decayed
         };
@@ -293,11 +297,63 @@ pub fn encode(h: &Header, slots: &[Slot], model_body: &str) -> Vec<u8> {
     out
 }
 
-/// A decoded binary summary; `model_body` is checked against the slots by the caller.
+/// A decoded binary summary; `model_body` is checked against the slots by the caller, and
+/// is only known to be UTF-8 once `model_text` says so (callers that have seen the same
+/// bytes before skip that check).
 pub struct Decoded<'a> {
-    pub model_body: &'a str,
+    pub model_body: &'a [u8],
     pub header: Header,
-    pub slots: Vec<Slot>,
+    pub slots: SlotBuf,
+}
+
+/// The model text of a decoded summary.
+pub fn model_text(body: &[u8]) -> Result<&str, CesError> {
+    std::str::from_utf8(body)
+        .map_err(|_| CesError::invalid("invalid ces_summary: model is not UTF-8"))
+}
+
+/// Slots decoded on the stack when there are few (no allocation per summary read).
+pub struct SlotBuf {
+    inline: [Slot; INLINE_SLOTS],
+    len: usize,
+    heap: Vec<Slot>,
+}
+
+const INLINE_SLOTS: usize = 16;
+
+impl SlotBuf {
+    fn with_len(len: usize) -> SlotBuf {
+        SlotBuf {
+            inline: [Slot::default(); INLINE_SLOTS],
+            len,
+            heap: if len > INLINE_SLOTS {
+                vec![Slot::default(); len]
+            } else {
+                Vec::new()
+            },
+        }
+    }
+}
+
+impl std::ops::Deref for SlotBuf {
+    type Target = [Slot];
+    fn deref(&self) -> &[Slot] {
+        if self.len > INLINE_SLOTS {
+            &self.heap
+        } else {
+            &self.inline[..self.len]
+        }
+    }
+}
+
+impl std::ops::DerefMut for SlotBuf {
+    fn deref_mut(&mut self) -> &mut [Slot] {
+        if self.len > INLINE_SLOTS {
+            &mut self.heap
+        } else {
+            &mut self.inline[..self.len]
+        }
+    }
 }
 
 pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, CesError> {
@@ -309,8 +365,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, CesError> {
     }
     let timed = head[1] as u32;
     let len = r.u32().ok_or_else(|| bad("too short"))? as usize;
-    let body = r.take(len).ok_or_else(|| bad("truncated model"))?;
-    let model_body = std::str::from_utf8(body).map_err(|_| bad("model is not UTF-8"))?;
+    let model_body = r.take(len).ok_or_else(|| bad("truncated model"))?;
     let mut v = [0i64; 4];
     for x in v.iter_mut() {
         *x = r.i64().ok_or_else(|| bad("truncated header"))?;
@@ -320,11 +375,10 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, CesError> {
     if r.bytes.len() - r.pos != nslots as usize * SLOT_BYTES {
         return Err(bad("slot count does not match its length"));
     }
-    let mut slots = Vec::with_capacity(nslots as usize);
-    for _ in 0..nslots {
-        let count = r.i64().unwrap();
-        let decayed = f64::from_bits(r.i64().unwrap() as u64);
-        slots.push(Slot { count, decayed });
+    let mut slots = SlotBuf::with_len(nslots as usize);
+    for s in slots.iter_mut() {
+        s.count = r.i64().unwrap();
+        s.decayed = f64::from_bits(r.i64().unwrap() as u64);
     }
     let header = Header {
         model: 0,
@@ -774,9 +828,9 @@ mod tests {
         let (h, s) = run(&m, 0, &random_rows(&mut g, 200, ts(ASOF)));
         let bytes = encode(&h, &s, &m.body);
         let d = decode(&bytes).unwrap();
-        assert_eq!(d.model_body, m.body);
+        assert_eq!(model_text(d.model_body).unwrap(), m.body);
         assert_eq!(d.header, h);
-        assert_eq!(d.slots, s);
+        assert_eq!(&d.slots[..], &s[..]);
         let text = to_json(&h, &s, &m);
         let (m2, h2, s2) =
             from_json(&text, &SimpleTime).unwrap_or_else(|e| panic!("{e} in {text}"));
@@ -785,6 +839,45 @@ mod tests {
         assert_eq!(s2, s);
         for n in 0..bytes.len() {
             assert!(decode(&bytes[..n]).is_err(), "prefix {n} must not decode");
+        }
+    }
+
+    #[test]
+    fn many_slots_decode_from_the_heap() {
+        for n in [0usize, 1, 16, 17, 40] {
+            let slots: Vec<Slot> = (0..n)
+                .map(|i| Slot {
+                    count: i as i64,
+                    decayed: i as f64 / 3.0,
+                })
+                .collect();
+            let h = Header {
+                model: 0,
+                anchor: 5,
+                events: n as i64,
+                unweighted: 1,
+                last_seen: 7,
+                nslots: n as u32,
+                timed: 1,
+            };
+            let bytes = encode(&h, &slots, "{}");
+            let d = decode(&bytes).unwrap();
+            assert_eq!(&d.slots[..], &slots[..]);
+            assert_eq!(d.header, h);
+        }
+        assert!(model_text(&[0xff, 0xfe]).is_err());
+    }
+
+    #[test]
+    fn decayer_matches_decay_per_event_type() {
+        let m = model(
+            r#"{"weights":{"login":1,"ticket":{"weight":-5,"half_life":"2 days"},"up":50,"flat":{"weight":2,"half_life":null}},"half_life":"7 days"}"#,
+        );
+        for age in [0i64, 1, 3_600_000_000, 86_400_000_000 * 9] {
+            let mut d = m.decayer(age);
+            for i in [0, 1, 2, 3, 1, 0, 2] {
+                assert_eq!(d.factor(i), m.decay(i, age), "event {i} age {age}");
+            }
         }
     }
 }
