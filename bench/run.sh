@@ -106,7 +106,7 @@ done
 if [[ "${MEMORY_TEST:-1}" == 1 ]]; then
     if ! psql -qXtA -d "$DB" -c "SELECT to_regclass('events_2m') IS NOT NULL" | grep -q t; then
         "${PSQL[@]}" -d "$DB" -c "CREATE TABLE events_2m AS SELECT (random() * 1999999)::int AS account,
-            (ARRAY['login','project_added','team_member_added','upgraded','support_ticket','downgraded','invite_sent','report_viewed'])[1 + (random() * 7.999)::int] AS event,
+            (ARRAY['login','project_added','team_member_added','upgraded','support_ticket','downgraded','invite_sent','report_viewed'])[1 + floor(random() * 8)::int] AS event,
             timestamptz '2026-10-01' - random() * interval '90 days' AS ts FROM generate_series(1, 6000000)" -c "VACUUM ANALYZE events_2m"
     fi
     MEM=$( { echo "SET jit = off; SET work_mem = '64MB'; SET max_parallel_workers_per_gather = 0;"; echo '\timing on';

@@ -7,7 +7,7 @@ SELECT setseed(0.5);
 CREATE TABLE events_random AS
 SELECT (random() * (:accounts - 1))::int AS account,
        (ARRAY['login','project_added','team_member_added','upgraded','support_ticket',
-              'downgraded','invite_sent','report_viewed'])[1 + (random() * 7.999)::int] AS event,
+              'downgraded','invite_sent','report_viewed'])[1 + floor(random() * 8)::int] AS event,
        timestamptz '2026-10-01 00:00+00' - random() * interval '90 days' AS ts
 FROM generate_series(1, :rows);
 CREATE TABLE events_clustered AS SELECT * FROM events_random ORDER BY account, ts;

@@ -46,6 +46,23 @@ pub unsafe fn varlena_bytes<'a>(d: Datum) -> &'a [u8] {
     }
 }
 
+/// The payload of a text/bytea/jsonb datum stored inline and uncompressed, or None (then
+/// `varlena_bytes` detoasts it). Calls nothing in PostgreSQL, so it may run outside the
+/// pg_guard frame.
+#[inline(always)]
+pub unsafe fn varlena_inline<'a>(d: Datum) -> Option<&'a [u8]> {
+    unsafe {
+        let p = d.cast_mut_ptr::<pg_sys::varlena>();
+        if pgrx::varlena::varatt_is_1b_e(p) || pgrx::varlena::varatt_is_4b_c(p) {
+            return None;
+        }
+        Some(std::slice::from_raw_parts(
+            pgrx::varlena::vardata_any(p) as *const u8,
+            pgrx::varlena::varsize_any_exhdr(p),
+        ))
+    }
+}
+
 /// The aggregate memory context, or an ERROR when called outside an aggregate.
 pub unsafe fn agg_context(fcinfo: FunctionCallInfo, who: &str) -> pg_sys::MemoryContext {
     let mut ctx: pg_sys::MemoryContext = std::ptr::null_mut();

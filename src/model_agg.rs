@@ -165,17 +165,59 @@ unsafe fn inverse(fcinfo: FunctionCallInfo, jsonb: bool) -> Datum {
     }
 }
 
+/// The usual row, scored outside the pg_guard frame: a live state, a constant model the
+/// call site has already parsed (and the state points at), an inline event name. This path
+/// calls nothing in PostgreSQL, allocates nothing and cannot panic (slots are indexed by
+/// positions of the model the state was sized for). None sends the row to `trans`.
+#[inline(always)]
+unsafe fn trans_fast(fcinfo: FunctionCallInfo) -> Option<Datum> {
+    unsafe {
+        let st = fmgr::arg(fcinfo, 0);
+        if st.isnull || fmgr::arg(fcinfo, MODEL_ARG).isnull {
+            return None;
+        }
+        let model = model_cache::constant::<Model>(fcinfo)?;
+        let e = fmgr::arg(fcinfo, 1);
+        let event = if e.isnull {
+            None
+        } else {
+            Some(fmgr::varlena_inline(e.value)?)
+        };
+        let t = fmgr::arg(fcinfo, 2);
+        let ts = (!t.isnull).then(|| t.value.value() as i64);
+        if summary::row_is_inert(model, event, ts) {
+            return Some(st.value);
+        }
+        let h = st.value.cast_mut_ptr::<Header>();
+        if (*h).model != model as *const Model as usize {
+            return None;
+        }
+        summary::accumulate(&mut *h, slots(h), model, event, ts);
+        Some(st.value)
+    }
+}
+
 pg_finfo_v1!(pg_finfo_ces_model_trans);
-#[pg_guard]
 #[unsafe(no_mangle)]
 pub unsafe extern "C-unwind" fn ces_model_trans(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe { trans_fast(fcinfo).unwrap_or_else(|| model_trans_guarded(fcinfo)) }
+}
+
+#[pg_guard]
+#[inline(never)]
+unsafe extern "C-unwind" fn model_trans_guarded(fcinfo: FunctionCallInfo) -> Datum {
     unsafe { trans(fcinfo, false) }
 }
 
 pg_finfo_v1!(pg_finfo_ces_weights_trans);
-#[pg_guard]
 #[unsafe(no_mangle)]
 pub unsafe extern "C-unwind" fn ces_weights_trans(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe { trans_fast(fcinfo).unwrap_or_else(|| weights_trans_guarded(fcinfo)) }
+}
+
+#[pg_guard]
+#[inline(never)]
+unsafe extern "C-unwind" fn weights_trans_guarded(fcinfo: FunctionCallInfo) -> Datum {
     unsafe { trans(fcinfo, true) }
 }
 

@@ -52,6 +52,20 @@ pub unsafe fn parsed_stable<'a, T: 'static>(
     unsafe { lookup(fcinfo, argno, d, source, parse, true) }
 }
 
+/// The parsed value of a plan-time-constant argument once an earlier call has parsed it,
+/// else None. Reads only the cache: it never raises, so hot paths call it outside the
+/// pg_guard frame. `T` must be the call site's type, as for `parsed`.
+#[inline(always)]
+pub unsafe fn constant<'a, T: 'static>(fcinfo: FunctionCallInfo) -> Option<&'a T> {
+    unsafe {
+        let cache = (*(*fcinfo).flinfo).fn_extra as *const Cache<T>;
+        if cache.is_null() || !(*cache).constant {
+            return None;
+        }
+        (*cache).entries.first().map(|(_, v)| &**v)
+    }
+}
+
 #[inline(always)]
 unsafe fn lookup<'a, T: 'static>(
     fcinfo: FunctionCallInfo,

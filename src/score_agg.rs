@@ -16,37 +16,64 @@ const WEIGHTS_ARG: usize = 3;
 pg_finfo_v1!(pg_finfo_ces_score_trans);
 /// (float8 state, event, ts, weights) -> float8. Not strict: the first row turns the NULL
 /// state into 0, so rows without a weighted event score 0 and no rows score NULL.
-#[pg_guard]
+///
+/// The usual row (constant weights already parsed, an inline event name) is scored here,
+/// outside the pg_guard frame: that path calls nothing in PostgreSQL, allocates nothing and
+/// cannot panic (its only indexing is by positions the weights table was built from).
+/// Everything else goes through `score_trans_guarded`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C-unwind" fn ces_score_trans(fcinfo: FunctionCallInfo) -> Datum {
     unsafe {
+        let event = fmgr::arg(fcinfo, 1);
+        if !event.isnull && !fmgr::arg(fcinfo, WEIGHTS_ARG).isnull {
+            if let (Some(weights), Some(name)) = (
+                model_cache::constant::<Weights>(fcinfo),
+                fmgr::varlena_inline(event.value),
+            ) {
+                return add(fcinfo, weights.get(name));
+            }
+        }
+        score_trans_guarded(fcinfo)
+    }
+}
+
+/// The running sum plus `points`.
+#[inline(always)]
+unsafe fn add(fcinfo: FunctionCallInfo, points: Option<f64>) -> Datum {
+    unsafe {
         let st = fmgr::arg(fcinfo, 0);
-        let mut sum = if st.isnull {
+        let sum = if st.isnull {
             0.0
         } else {
             f64::from_bits(st.value.value() as u64)
         };
+        Datum::from((sum + points.unwrap_or(0.0)).to_bits() as usize)
+    }
+}
+
+#[pg_guard]
+#[inline(never)]
+unsafe extern "C-unwind" fn score_trans_guarded(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe {
         let event = fmgr::arg(fcinfo, 1);
-        if !event.isnull {
-            let w = fmgr::arg(fcinfo, WEIGHTS_ARG);
-            let event = fmgr::varlena_bytes(event.value);
-            if w.isnull {
-                raise(CesError::invalid(format!(
-                    "weights are NULL for event \"{}\"",
-                    String::from_utf8_lossy(event)
-                )));
-            }
-            let weights = model_cache::parsed(
-                fcinfo,
-                WEIGHTS_ARG,
-                w.value,
-                Source::Jsonb,
-                Weights::parse_json,
-            );
-            if let Some(x) = weights.get(event) {
-                sum += x;
-            }
+        if event.isnull {
+            return add(fcinfo, None);
         }
-        Datum::from(sum.to_bits() as usize)
+        let w = fmgr::arg(fcinfo, WEIGHTS_ARG);
+        let event = fmgr::varlena_bytes(event.value);
+        if w.isnull {
+            raise(CesError::invalid(format!(
+                "weights are NULL for event \"{}\"",
+                String::from_utf8_lossy(event)
+            )));
+        }
+        let weights = model_cache::parsed(
+            fcinfo,
+            WEIGHTS_ARG,
+            w.value,
+            Source::Jsonb,
+            Weights::parse_json,
+        );
+        add(fcinfo, weights.get(event))
     }
 }

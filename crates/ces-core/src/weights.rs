@@ -1,19 +1,86 @@
 //! Event weights: `{"login": 1, "upgraded": 50, "support_ticket": -5}`.
-//! Parsed and validated once per query; `get` is the per-row hot path, so the
-//! lookup avoids hashing for small models and never allocates.
+//! Parsed and validated once per query; `get` is the per-row hot path, so the lookup
+//! never allocates and, for the usual few dozen names, never branches on which name it
+//! is: a perfect hash of a few sampled bytes picks the one candidate, and one comparison
+//! confirms it. Branches that depend on the event name are mispredicted on real data
+//! (event types arrive interleaved), and cost more than the comparison itself.
 
 use crate::error::{finite_number, json_type_name, CesError};
-
-/// Models with at most this many events are searched linearly (length check first);
-/// larger ones go through an open-addressing table.
-const LINEAR_MAX: usize = 8;
 
 #[derive(Debug, Clone)]
 pub struct Weights {
     names: Vec<Box<[u8]>>,
     weights: Vec<f64>,
-    /// Open-addressing slots holding `index + 1`, 0 = empty. Empty when linear.
-    slots: Vec<u32>,
+    index: Index,
+}
+
+#[derive(Debug, Clone)]
+enum Index {
+    /// `table[(fingerprint * seed) >> shift]` holds `index + 1` (0 = no such name), with no
+    /// two names in one entry.
+    Perfect {
+        seed: u64,
+        shift: u32,
+        table: Box<[u8]>,
+    },
+    /// Open addressing over a hash of all bytes, holding `index + 1`, 0 = empty: for models
+    /// whose names share a fingerprint, or too many names for a u8 table.
+    Table(Box<[u32]>),
+}
+
+/// The length and seven bytes at fixed fractions of a non-empty name, packed.
+#[inline(always)]
+fn fingerprint(b: &[u8]) -> u64 {
+    let n = b.len();
+    let at = |i: usize, shift: u32| (b[i] as u64) << shift;
+    (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        ^ (at(0, 0)
+            | at(1.min(n - 1), 8)
+            | at(n / 4, 16)
+            | at(n / 2, 24)
+            | at(3 * n / 4, 32)
+            | at(n.saturating_sub(2), 40)
+            | at(n - 1, 48))
+}
+
+/// A perfect hash of `names` into at most 16 entries per name, if one is found.
+fn perfect(names: &[Box<[u8]>]) -> Option<Index> {
+    if names.len() >= u8::MAX as usize || names.iter().any(|n| n.is_empty()) {
+        return None;
+    }
+    let fps: Vec<u64> = names.iter().map(|n| fingerprint(n)).collect();
+    let min_bits = (names.len().max(1) * 2)
+        .next_power_of_two()
+        .trailing_zeros();
+    let mut rng = 0x243f_6a88_85a3_08d3u64; // deterministic: the same model, the same table
+    for bits in min_bits..min_bits + 4 {
+        let shift = 64 - bits;
+        let mut table = vec![0u8; 1 << bits];
+        'seed: for _ in 0..64 {
+            rng = rng.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let seed = splitmix(rng) | 1;
+            table.iter_mut().for_each(|t| *t = 0);
+            for (i, fp) in fps.iter().enumerate() {
+                let pos = (fp.wrapping_mul(seed) >> shift) as usize;
+                if table[pos] != 0 {
+                    continue 'seed;
+                }
+                table[pos] = i as u8 + 1;
+            }
+            return Some(Index::Perfect {
+                seed,
+                shift,
+                table: table.into_boxed_slice(),
+            });
+        }
+    }
+    None
+}
+
+fn splitmix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 impl Weights {
@@ -49,23 +116,23 @@ impl Weights {
             .into_iter()
             .map(|(n, w)| (n.as_bytes().to_vec().into_boxed_slice(), w))
             .unzip();
-        let mut model = Weights {
-            names,
-            weights,
-            slots: Vec::new(),
-        };
-        if model.names.len() > LINEAR_MAX {
-            let size = (model.names.len() * 2).next_power_of_two();
-            model.slots = vec![0; size];
-            for i in 0..model.names.len() {
-                let mut pos = hash(&model.names[i]) as usize & (size - 1);
-                while model.slots[pos] != 0 {
+        let index = perfect(&names).unwrap_or_else(|| {
+            let size = (names.len() * 2).next_power_of_two();
+            let mut slots = vec![0u32; size];
+            for (i, name) in names.iter().enumerate() {
+                let mut pos = hash(name) as usize & (size - 1);
+                while slots[pos] != 0 {
                     pos = (pos + 1) & (size - 1);
                 }
-                model.slots[pos] = i as u32 + 1;
+                slots[pos] = i as u32 + 1;
             }
+            Index::Table(slots.into_boxed_slice())
+        });
+        Weights {
+            names,
+            weights,
+            index,
         }
-        model
     }
 
     pub fn len(&self) -> usize {
@@ -79,23 +146,29 @@ impl Weights {
     /// Position of `event` in the model, if weighted.
     #[inline]
     pub fn index_of(&self, event: &[u8]) -> Option<usize> {
-        if self.slots.is_empty() {
-            self.names
-                .iter()
-                .position(|n| n.len() == event.len() && **n == *event)
-        } else {
-            let mask = self.slots.len() - 1;
-            let mut pos = hash(event) as usize & mask;
-            loop {
-                let slot = self.slots[pos];
-                if slot == 0 {
+        match &self.index {
+            Index::Perfect { seed, shift, table } => {
+                if event.is_empty() {
                     return None;
                 }
-                let i = slot as usize - 1;
-                if *self.names[i] == *event {
-                    return Some(i);
+                let pos = (fingerprint(event).wrapping_mul(*seed) >> shift) as usize;
+                let i = (*table.get(pos)? as usize).checked_sub(1)?;
+                (*self.names[i] == *event).then_some(i)
+            }
+            Index::Table(slots) => {
+                let mask = slots.len() - 1;
+                let mut pos = hash(event) as usize & mask;
+                loop {
+                    let slot = slots[pos];
+                    if slot == 0 {
+                        return None;
+                    }
+                    let i = slot as usize - 1;
+                    if *self.names[i] == *event {
+                        return Some(i);
+                    }
+                    pos = (pos + 1) & mask;
                 }
-                pos = (pos + 1) & mask;
             }
         }
     }
@@ -162,12 +235,70 @@ mod tests {
                 .join(",")
         );
         let w = Weights::parse_json(&json).unwrap();
-        assert!(!w.slots.is_empty());
         for i in 0..200 {
             assert_eq!(w.get(format!("ev{i}").as_bytes()), Some(i as f64));
         }
         assert_eq!(w.get(b"ev200"), None);
         assert_eq!(w.get(b"e"), None);
+        let json: String = format!(
+            "{{{}}}",
+            (0..300)
+                .map(|i| format!("\"event_{i}\":{i}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let w = Weights::parse_json(&json).unwrap();
+        assert!(matches!(w.index, Index::Table(_)));
+        for i in 0..300 {
+            assert_eq!(w.get(format!("event_{i}").as_bytes()), Some(i as f64));
+        }
+        assert_eq!(w.get(b"event_300"), None);
+    }
+
+    #[test]
+    fn names_with_one_fingerprint_fall_back_to_the_table() {
+        // Bytes 0, 1, 3, 6, 9, 11 and 12 of both names are equal.
+        assert_eq!(fingerprint(b"project_added"), fingerprint(b"project_adxed"));
+        let w = Weights::parse_json(r#"{"project_added":5,"project_adxed":7,"login":1}"#).unwrap();
+        assert!(matches!(w.index, Index::Table(_)));
+        assert_eq!(w.get(b"project_added"), Some(5.0));
+        assert_eq!(w.get(b"project_adxed"), Some(7.0));
+        assert_eq!(w.get(b"project_adyed"), None);
+        assert_eq!(w.get(b"login"), Some(1.0));
+    }
+
+    #[test]
+    fn perfect_hash_finds_every_name_and_no_other() {
+        let names = [
+            "login",
+            "project_added",
+            "team_member_added",
+            "upgraded",
+            "support_ticket",
+            "downgraded",
+            "invite_sent",
+            "a",
+            "ab",
+            "é",
+            "login ",
+            "Login",
+        ];
+        let w = Weights::from_pairs(names.iter().enumerate().map(|(i, n)| (*n, i as f64)));
+        assert!(matches!(w.index, Index::Perfect { .. }));
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(w.get(n.as_bytes()), Some(i as f64), "{n}");
+        }
+        for other in [
+            "report_viewed",
+            "logins",
+            "b",
+            "",
+            "LOGIN",
+            "upgradeD",
+            "team_member_adde",
+        ] {
+            assert_eq!(w.get(other.as_bytes()), None, "{other}");
+        }
     }
 
     fn err(json: &str) -> String {
