@@ -27,6 +27,13 @@ SELECT '30-day rollup of daily summaries equals raw events', (
     JOIN (SELECT account, ces_score(event, ts, ces_model(:'w', half_life => '7 days', as_of => :asof)) s
           FROM events_random WHERE ts > :asof::timestamptz - interval '30 days' GROUP BY 1) b USING (account))
 UNION ALL
+SELECT '30-day rollup of dense daily summaries equals raw events', (
+  SELECT bool_and(abs(a.s - b.s) <= 1e-9 * greatest(abs(b.s), 1)) AND count(*) = (SELECT count(DISTINCT account) FROM events_dense) FROM
+    (SELECT account, ces_score_at(ces_rollup(summary), :asof) s FROM daily_dense
+     WHERE day >= :asof::timestamptz - interval '30 days' GROUP BY 1) a
+    JOIN (SELECT account, ces_score(event, ts, ces_model(:'w', half_life => '7 days', as_of => :asof)) s
+          FROM events_dense WHERE ts > :asof::timestamptz - interval '30 days' GROUP BY 1) b USING (account))
+UNION ALL
 SELECT 'moving window with inverse equals without', (
   SELECT bool_and(a.s = b.s) FROM
     (SELECT ctid, ces_score(event, ts, :'w'::jsonb) OVER (PARTITION BY account ORDER BY ts RANGE BETWEEN '30 days' PRECEDING AND CURRENT ROW) s

@@ -2,6 +2,7 @@
 # Throwaway PostgreSQL 15 clusters for the demo, the tests and the benchmark.
 # initdb refuses root, so the server runs as `postgres`; root connects over a socket in /tmp.
 # Source this file, then: cluster_start DIR PORT; ... ; cluster_stop DIR
+# CLUSTER_OPTS adds server options ("-c shared_buffers=4GB").
 set -euo pipefail
 
 PG_BINDIR="$(pg_config --bindir)"
@@ -18,7 +19,7 @@ cluster_start() {
     sudo -u postgres "$PG_BINDIR/pg_ctl" -D "$dir/data" status >/dev/null 2>&1 &&
         sudo -u postgres "$PG_BINDIR/pg_ctl" -D "$dir/data" -m fast stop >/dev/null
     sudo -u postgres "$PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
-        -o "-p $port -k /tmp -c listen_addresses='' -c fsync=off -c jit=off" start >/dev/null
+        -o "-p $port -k /tmp -c listen_addresses='' -c fsync=off -c jit=off ${CLUSTER_OPTS:-}" start >/dev/null
     export PGHOST=/tmp PGPORT="$port" PGUSER=postgres
 }
 
