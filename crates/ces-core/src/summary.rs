@@ -11,7 +11,11 @@ use serde_json::{Map, Value};
 
 /// No timestamp (no counted event yet).
 pub const NO_TS: i64 = i64::MIN;
-const FORMAT_VERSION: u8 = 2;
+/// 3: slots that are all zero are left out when that is shorter (one summary per account
+/// and day usually holds one or two event types). 2 (always dense) is still read.
+const FORMAT_VERSION: u8 = 3;
+/// A left-out-zeros slot entry: u32 index, i64 count, f64 decayed.
+const SPARSE_SLOT_BYTES: usize = 4 + SLOT_BYTES;
 
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -281,7 +285,9 @@ pub fn breakdown(h: &Header, slots: &[Slot], model: &Model) -> Vec<BreakdownRow>
 /// Binary form (the `ces_summary` varlena payload and the parallel-aggregation wire format):
 /// version, timed flag, model body length and text, the header's counters, then the slots.
 pub fn encode(h: &Header, slots: &[Slot], model_body: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(8 + model_body.len() + 48 + slots.len() * SLOT_BYTES);
+    let present = slots.iter().filter(|s| !is_zero(s)).count();
+    let sparse = present * SPARSE_SLOT_BYTES < slots.len() * SLOT_BYTES;
+    let mut out = Vec::with_capacity(48 + model_body.len() + slots.len() * SLOT_BYTES);
     out.extend_from_slice(&[FORMAT_VERSION, h.timed as u8, 0, 0]);
     out.extend_from_slice(&(model_body.len() as u32).to_le_bytes());
     out.extend_from_slice(model_body.as_bytes());
@@ -289,12 +295,22 @@ pub fn encode(h: &Header, slots: &[Slot], model_body: &str) -> Vec<u8> {
         out.extend_from_slice(&v.to_le_bytes());
     }
     out.extend_from_slice(&(slots.len() as u32).to_le_bytes());
-    out.extend_from_slice(&0u32.to_le_bytes());
-    for s in slots {
+    out.extend_from_slice(&(if sparse { present } else { slots.len() } as u32).to_le_bytes());
+    for (i, s) in slots.iter().enumerate() {
+        if sparse {
+            if is_zero(s) {
+                continue;
+            }
+            out.extend_from_slice(&(i as u32).to_le_bytes());
+        }
         out.extend_from_slice(&s.count.to_le_bytes());
         out.extend_from_slice(&s.decayed.to_le_bytes());
     }
     out
+}
+
+fn is_zero(s: &Slot) -> bool {
+    s.count == 0 && s.decayed.to_bits() == 0
 }
 
 /// A decoded binary summary; `model_body` is checked against the slots by the caller, and
@@ -360,8 +376,9 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, CesError> {
     let bad = |why: &str| CesError::invalid(format!("invalid ces_summary: {why}"));
     let mut r = Reader { bytes, pos: 0 };
     let head = r.take(4).ok_or_else(|| bad("too short"))?;
-    if head[0] != FORMAT_VERSION {
-        return Err(bad(&format!("unknown format version {}", head[0])));
+    let version = head[0];
+    if version != FORMAT_VERSION && version != 2 {
+        return Err(bad(&format!("unknown format version {version}")));
     }
     let timed = head[1] as u32;
     let len = r.u32().ok_or_else(|| bad("too short"))? as usize;
@@ -371,14 +388,32 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, CesError> {
         *x = r.i64().ok_or_else(|| bad("truncated header"))?;
     }
     let nslots = r.u32().ok_or_else(|| bad("truncated header"))?;
-    r.u32().ok_or_else(|| bad("truncated header"))?;
-    if r.bytes.len() - r.pos != nslots as usize * SLOT_BYTES {
-        return Err(bad("slot count does not match its length"));
-    }
-    let mut slots = SlotBuf::with_len(nslots as usize);
-    for s in slots.iter_mut() {
-        s.count = r.i64().unwrap();
-        s.decayed = f64::from_bits(r.i64().unwrap() as u64);
+    let stored = r.u32().ok_or_else(|| bad("truncated header"))?;
+    let n = nslots as usize;
+    let mut slots = SlotBuf::with_len(n);
+    let rest = r.bytes.len() - r.pos;
+    if version == 2 || stored == nslots {
+        if rest != n * SLOT_BYTES {
+            return Err(bad("slot count does not match its length"));
+        }
+        for s in slots.iter_mut() {
+            s.count = r.i64().unwrap();
+            s.decayed = f64::from_bits(r.i64().unwrap() as u64);
+        }
+    } else {
+        if stored > nslots || rest != stored as usize * SPARSE_SLOT_BYTES {
+            return Err(bad("slot count does not match its length"));
+        }
+        let mut next = 0usize;
+        for _ in 0..stored {
+            let i = r.u32().unwrap() as usize;
+            if i < next || i >= n {
+                return Err(bad("slot indexes out of order"));
+            }
+            next = i + 1;
+            slots[i].count = r.i64().unwrap();
+            slots[i].decayed = f64::from_bits(r.i64().unwrap() as u64);
+        }
     }
     let header = Header {
         model: 0,
@@ -866,6 +901,51 @@ mod tests {
             assert_eq!(d.header, h);
         }
         assert!(model_text(&[0xff, 0xfe]).is_err());
+    }
+
+    #[test]
+    fn sparse_summaries_leave_out_zero_slots() {
+        let mut slots = vec![Slot::default(); 7];
+        slots[3] = Slot {
+            count: 2,
+            decayed: 1.5,
+        };
+        let h = Header {
+            model: 0,
+            anchor: 1,
+            events: 3,
+            unweighted: 1,
+            last_seen: 9,
+            nslots: 7,
+            timed: 1,
+        };
+        let sparse = encode(&h, &slots, "{}");
+        let dense_len = 8 + 2 + 32 + 8 + 7 * SLOT_BYTES;
+        assert_eq!(sparse.len(), dense_len - 7 * SLOT_BYTES + SPARSE_SLOT_BYTES);
+        let d = decode(&sparse).unwrap();
+        assert_eq!((&d.slots[..], d.header), (&slots[..], h));
+        // Every slot set: dense is shorter, and is what is written.
+        let full = vec![
+            Slot {
+                count: 1,
+                decayed: 1.0
+            };
+            7
+        ];
+        assert_eq!(encode(&h, &full, "{}").len(), dense_len);
+        // Version 2 (dense, reserved zero) still reads.
+        let mut v2 = encode(&h, &full, "{}");
+        v2[0] = 2;
+        v2[8 + 2 + 32 + 4..8 + 2 + 32 + 8].copy_from_slice(&0u32.to_le_bytes());
+        assert_eq!(&decode(&v2).unwrap().slots[..], &full[..]);
+        // Indexes must be in range and increasing.
+        let mut bad = sparse.clone();
+        let at = 8 + 2 + 32 + 8;
+        bad[at..at + 4].copy_from_slice(&7u32.to_le_bytes());
+        assert!(decode(&bad).is_err());
+        for n in 0..sparse.len() {
+            assert!(decode(&sparse[..n]).is_err(), "prefix {n} must not decode");
+        }
     }
 
     #[test]
