@@ -14,7 +14,7 @@ SELECT 'decay model equals hand-written decay', (
                WHERE ts > :asof::timestamptz - interval '30 days' AND ts <= :asof GROUP BY 1) b USING (account))
 UNION ALL
 SELECT 'ces_agg then ces_score equals ces_score', (
-  SELECT bool_and(a.s = b.s) FROM
+  SELECT bool_and(abs(a.s - b.s) <= 1e-12 * greatest(abs(b.s), 1)) FROM
     (SELECT account, ces_score(ces_agg(event, ts, ces_model(:'w', half_life => '7 days', lookback => '30 days', as_of => :asof))) s
      FROM events_clustered GROUP BY 1) a
     JOIN (SELECT account, ces_score(event, ts, ces_model(:'w', half_life => '7 days', lookback => '30 days', as_of => :asof)) s

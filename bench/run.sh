@@ -69,6 +69,9 @@ for L in random clustered; do
     add "decay_sql/$L" "$SERIAL" "SELECT sum(s) FROM (SELECT account, :decay_expr s FROM $T WHERE ts > $ASOF - interval '30 days' AND ts <= $ASOF GROUP BY 1) x"
     add "ces_jsonb/$L" "$SERIAL" "SELECT sum(s) FROM (SELECT account, ces_score(event, ts, :'w'::jsonb) s FROM $T GROUP BY 1) x"
     add "ces_decay/$L" "$SERIAL" "SELECT sum(s) FROM (SELECT account, ces_score(event, ts, $MODEL) s FROM $T GROUP BY 1) x"
+    add "ces_decay_where/$L" "$SERIAL" "SELECT sum(s) FROM (SELECT account, ces_score(event, ts, $MODEL) s FROM $T WHERE ts > $ASOF - interval '30 days' AND ts <= $ASOF GROUP BY 1) x"
+    # The cost of any 3-argument aggregate over (event, ts): empty weights, no work per row.
+    add "noop_3arg/$L" "$SERIAL" "SELECT sum(s) FROM (SELECT account, ces_score(event, ts, '{}'::jsonb) s FROM $T GROUP BY 1) x"
     add "ces_agg_score/$L" "$SERIAL" "SELECT sum(ces_score(s)) FROM (SELECT account, ces_agg(event, ts, $MODEL) s FROM $T GROUP BY 1) x"
 done
 for D in "" _dense; do
@@ -115,7 +118,8 @@ if [[ "${MEMORY_TEST:-1}" == 1 ]]; then
     fi
     MEM=$( { echo "SET jit = off; SET work_mem = '64MB'; SET max_parallel_workers_per_gather = 0;"; echo '\timing on';
              echo "SELECT count(*) AS accounts, sum(s) = (SELECT :case_expr FROM events_2m) AS correct FROM (SELECT account, ces_score(event, ts, :'w'::jsonb) s FROM events_2m GROUP BY 1) x;";
-             echo "SELECT (regexp_match(pg_read_file('/proc/self/status'), 'VmHWM:\s+(\d+)'))[1]::bigint / 1024 AS peak_rss_mb;"; } |
+             echo "SELECT (regexp_match(pg_read_file('/proc/self/status'), 'VmHWM:\s+(\d+)'))[1]::bigint / 1024 AS peak_rss_mb,
+                          (regexp_match(pg_read_file('/proc/self/status'), 'RssShmem:\s+(\d+)'))[1]::bigint / 1024 AS shared_mb;"; } |
            "${PSQL[@]}" -tA -d "$DB")
     echo "$MEM"
 fi
@@ -123,7 +127,7 @@ fi
 # Events and daily summaries in the 30-day window, for the rollup rows of the report.
 declare -A DENSITY
 for D in "" _dense; do
-    DENSITY[$D]=$(psql -qXtA -d "$DB" -c "SELECT format('%s events in %s summaries (%s per summary)', e, s, round(e::numeric / s, 1))
+    DENSITY[x$D]=$(psql -qXtA -d "$DB" -c "SELECT format('%s events in %s summaries (%s per summary)', e, s, round(e::numeric / s, 1))
         FROM (SELECT count(*) e FROM events${D:-_random} WHERE ts > $ASOF - interval '30 days') a,
              (SELECT count(*) s FROM daily$D WHERE day >= $ASOF - interval '30 days') b")
 done
@@ -135,13 +139,19 @@ OUT="bench/results/$(date -u +%Y-%m-%d).md"
     echo
     echo "Machine: $(nproc) cores, $(free -g | awk '/^Mem:/ { print $2 }') GiB RAM, $(psql -qXtA -d "$DB" -c 'SELECT version()' | cut -d, -f1), jit off, work_mem 256MB."
     echo "Data: $ROWS events, $ACCOUNTS accounts, 8 event types, 90 days; random order and clustered by account."
-    echo "Medians of $RUNS interleaved runs ($HEAVY_RUNS for the window and history queries); every query wrapped in an outer sum()."
+    echo "Medians of $(grep -c '^floor/random ' "$TIMES") interleaved runs ($(grep -c '^window_inverse ' "$TIMES") for the window and history queries); every query wrapped in an outer sum()."
+    echo
+    echo "Queries: floor = \`count(*)\` per account; noop_3arg = \`ces_score(event, ts, '{}')\`, the cost of calling any"
+    echo "3-argument aggregate over (event, ts); case_sql = hand-written \`sum(CASE event WHEN … THEN w END)\`;"
+    echo "decay_sql = hand-written \`sum(w * power(0.5, age / half_life))\` over a 30-day WHERE; ces_jsonb = \`ces_score\`"
+    echo "with jsonb weights; ces_decay = \`ces_score\` with a model (half-life 7 days, lookback 30 days, fixed as_of),"
+    echo "no WHERE; ces_decay_where = the same with decay_sql's WHERE; ces_agg_score = \`ces_score(ces_agg(...))\`."
     echo
     echo "| query | layout | median ms | × floor (same layout) |"
     echo "|---|---|---|---|"
     for L in random clustered; do
         F=$(median "floor/$L")
-        for q in floor case_sql decay_sql ces_jsonb ces_decay ces_agg_score; do
+        for q in floor noop_3arg case_sql decay_sql ces_jsonb ces_decay ces_decay_where ces_agg_score; do
             m=$(median "$q/$L"); echo "| $q | $L | $m | $(ratio "$m" "$F") |"
         done
     done
@@ -150,7 +160,7 @@ OUT="bench/results/$(date -u +%Y-%m-%d).md"
     echo "|---|---|---|---|"
     for D in "" _dense; do
         a=$(median "raw_30d$D"); b=$(median "rollup_daily_30d$D")
-        echo "| 30-day score: raw events vs rollup of daily summaries, ${DENSITY[$D]} | $a | $b | $(ratio "$a" "$b")× |"
+        echo "| 30-day score: raw events vs rollup of daily summaries, ${DENSITY[x$D]} | $a | $b | $(ratio "$a" "$b")× |"
     done
     for q in floor ces_jsonb ces_decay case_sql; do
         a=$(median "$q/random"); b=$(median "$q/random/2w")
@@ -165,7 +175,7 @@ OUT="bench/results/$(date -u +%Y-%m-%d).md"
     if [[ -n "${MEM:-}" ]]; then
         echo
         echo "Memory: GROUP BY over 2,000,000 accounts (6M events), work_mem 64MB, serial:"
-        echo "accounts | correct | time | peak backend RSS (MB): \`$(tr '\n' ' ' <<<"$MEM")\`"
+        echo "accounts | correct | time | peak backend RSS (MB) | of which shared buffers (MB): \`$(tr '\n' ' ' <<<"$MEM")\`"
     fi
 } >"$OUT"
 cat "$OUT"

@@ -70,12 +70,25 @@ CREATE FUNCTION ces_state_score(internal) RETURNS double precision
     LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_state_score';
 CREATE FUNCTION ces_state_summary(internal) RETURNS ces_summary
     LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_state_summary';
+-- ces_score(model)'s own: a constant model without caps, with a fixed as_of, keeps only its
+-- running sum (by value, in the hash entry); any other model, the shared state above.
+CREATE FUNCTION ces_score_model_trans(internal, text, timestamptz, ces_model) RETURNS internal
+    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_score_model_trans';
+CREATE FUNCTION ces_score_model_combine(internal, internal) RETURNS internal
+    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_score_model_combine';
+CREATE FUNCTION ces_score_model_serialize(internal) RETURNS bytea
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_score_model_serialize';
+CREATE FUNCTION ces_score_model_deserialize(bytea, internal) RETURNS internal
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_score_model_deserialize';
+CREATE FUNCTION ces_score_model_final(internal) RETURNS double precision
+    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_score_model_final';
 
 -- SSPACE: the state is a 48-byte header plus 16 bytes per weighted event type; without it
 -- PostgreSQL assumes 8 kB per group and hash aggregation spills to disk beyond ~65k groups.
 CREATE AGGREGATE ces_score(event text, ts timestamptz, model ces_model) (
-    SFUNC = ces_model_trans, STYPE = internal, SSPACE = 256, FINALFUNC = ces_state_score,
-    COMBINEFUNC = ces_state_combine, SERIALFUNC = ces_state_serialize, DESERIALFUNC = ces_state_deserialize,
+    SFUNC = ces_score_model_trans, STYPE = internal, SSPACE = 256, FINALFUNC = ces_score_model_final,
+    COMBINEFUNC = ces_score_model_combine, SERIALFUNC = ces_score_model_serialize,
+    DESERIALFUNC = ces_score_model_deserialize,
     MSFUNC = ces_model_trans, MINVFUNC = ces_model_inv, MSTYPE = internal, MFINALFUNC = ces_state_score,
     PARALLEL = SAFE
 );

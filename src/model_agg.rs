@@ -113,21 +113,37 @@ fn model_changed() -> ! {
 #[inline(always)]
 unsafe fn trans(fcinfo: FunctionCallInfo, jsonb: bool) -> Datum {
     unsafe {
+        match row_model(fcinfo, jsonb) {
+            Some(model) => trans_with(fcinfo, model),
+            None => null_model(fcinfo),
+        }
+    }
+}
+
+/// A row whose model is NULL: an error unless its event is NULL too.
+unsafe fn null_model(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe {
+        let st = fmgr::arg(fcinfo, 0);
+        if let (Some(e), _) = row_event_ts(fcinfo) {
+            raise(CesError::invalid(format!(
+                "model is NULL for event \"{}\"",
+                String::from_utf8_lossy(e)
+            )));
+        }
+        if st.isnull {
+            fmgr::return_null(fcinfo)
+        } else {
+            st.value
+        }
+    }
+}
+
+/// Adds this row to the palloc'd state (made on the first row) of `model`.
+#[inline(always)]
+unsafe fn trans_with(fcinfo: FunctionCallInfo, model: &Model) -> Datum {
+    unsafe {
         let st = fmgr::arg(fcinfo, 0);
         let (event, ts) = row_event_ts(fcinfo);
-        let Some(model) = row_model(fcinfo, jsonb) else {
-            if let Some(e) = event {
-                raise(CesError::invalid(format!(
-                    "model is NULL for event \"{}\"",
-                    String::from_utf8_lossy(e)
-                )));
-            }
-            return if st.isnull {
-                fmgr::return_null(fcinfo)
-            } else {
-                st.value
-            };
-        };
         if !st.isnull && summary::row_is_inert(model, event, ts) {
             return st.value; // no need to touch the (cache-cold) state
         }
@@ -172,11 +188,21 @@ unsafe fn inverse(fcinfo: FunctionCallInfo, jsonb: bool) -> Datum {
 #[inline(always)]
 unsafe fn trans_fast(fcinfo: FunctionCallInfo) -> Option<Datum> {
     unsafe {
-        let st = fmgr::arg(fcinfo, 0);
-        if st.isnull || fmgr::arg(fcinfo, MODEL_ARG).isnull {
+        if fmgr::arg(fcinfo, MODEL_ARG).isnull {
             return None;
         }
-        let model = model_cache::constant::<Model>(fcinfo)?;
+        trans_fast_with(fcinfo, model_cache::constant::<Model>(fcinfo)?)
+    }
+}
+
+/// `trans_fast` once the constant model is known.
+#[inline(always)]
+unsafe fn trans_fast_with(fcinfo: FunctionCallInfo, model: &Model) -> Option<Datum> {
+    unsafe {
+        let st = fmgr::arg(fcinfo, 0);
+        if st.isnull {
+            return None;
+        }
         let e = fmgr::arg(fcinfo, 1);
         let event = if e.isnull {
             None
@@ -396,5 +422,181 @@ pub unsafe extern "C-unwind" fn ces_rollup_trans(fcinfo: FunctionCallInfo) -> Da
         }
         let (d, model) = open_summary(fcinfo, s.value);
         absorb(fcinfo, st, &d.header, &d.slots, model, "roll up")
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// `ces_score(event, ts, ces_model)`: a model whose score is a plain sum of per-row points
+// (no caps, a fixed as_of: `summary::scores_by_row`) given as a constant keeps its running
+// sum as the state itself, a float8's bits in the `internal` datum (by value, 8 bytes), so
+// a row touches no memory outside the hash entry. Any other model uses the palloc'd state
+// of `ces_agg`. The two are told apart by the datum: palloc'd pointers are non-zero and
+// below 2^52, which as float bits are only +0.0 or positive subnormals; running sums are
+// flushed to zero below f64::MIN_POSITIVE (an |x| < 2.2e-308 score prints as 0).
+// The choice is made per call site from the constant model, so every worker of a parallel
+// plan makes the same one.
+
+/// The model of `ces_score`'s call site and whether it scores by row.
+pub struct ScoreModel {
+    model: Model,
+    anchor: Option<i64>,
+    by_row: bool,
+}
+
+fn parse_score_model(text: &str) -> Result<ScoreModel, CesError> {
+    let model = parse_model(text)?;
+    Ok(ScoreModel {
+        anchor: summary::row_anchor(&model),
+        by_row: summary::scores_by_row(&model),
+        model,
+    })
+}
+
+#[inline(always)]
+fn is_sum(d: Datum) -> bool {
+    let bits = d.value() as u64;
+    bits == 0 || bits >> 52 != 0
+}
+
+#[inline(always)]
+fn sum_datum(x: f64) -> Datum {
+    let x = if x.abs() < f64::MIN_POSITIVE { 0.0 } else { x };
+    Datum::from(x.to_bits() as usize)
+}
+
+#[inline(always)]
+fn sum_of(d: Datum) -> f64 {
+    f64::from_bits(d.value() as u64)
+}
+
+/// The running sum plus this row's points; None sends the row to the guarded path.
+#[inline(always)]
+unsafe fn sum_row(fcinfo: FunctionCallInfo, sm: &ScoreModel, inline_only: bool) -> Option<Datum> {
+    unsafe {
+        let st = fmgr::arg(fcinfo, 0);
+        let sum = if st.isnull { 0.0 } else { sum_of(st.value) };
+        let e = fmgr::arg(fcinfo, 1);
+        if e.isnull {
+            return Some(sum_datum(sum));
+        }
+        let event = if inline_only {
+            fmgr::varlena_inline(e.value)?
+        } else {
+            fmgr::varlena_bytes(e.value)
+        };
+        let t = fmgr::arg(fcinfo, 2);
+        let ts = (!t.isnull).then(|| t.value.value() as i64);
+        Some(match summary::row_points(&sm.model, sm.anchor, event, ts) {
+            Some(p) => sum_datum(sum + p),
+            None => sum_datum(sum),
+        })
+    }
+}
+
+pg_finfo_v1!(pg_finfo_ces_score_model_trans);
+/// The usual row runs outside the pg_guard frame (see `trans_fast`); it reads only the
+/// call site's cache and the row, and calls nothing in PostgreSQL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C-unwind" fn ces_score_model_trans(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe {
+        if !fmgr::arg(fcinfo, MODEL_ARG).isnull {
+            if let Some(sm) = model_cache::constant::<ScoreModel>(fcinfo) {
+                let fast = if sm.by_row {
+                    sum_row(fcinfo, sm, true)
+                } else {
+                    trans_fast_with(fcinfo, &sm.model)
+                };
+                if let Some(d) = fast {
+                    return d;
+                }
+            }
+        }
+        score_model_trans_guarded(fcinfo)
+    }
+}
+
+#[pg_guard]
+#[inline(never)]
+unsafe extern "C-unwind" fn score_model_trans_guarded(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe {
+        let m = fmgr::arg(fcinfo, MODEL_ARG);
+        if m.isnull {
+            return null_model(fcinfo);
+        }
+        let sm: &ScoreModel =
+            model_cache::parsed_stable(fcinfo, MODEL_ARG, m.value, Source::Text, parse_score_model);
+        if sm.by_row && model_cache::constant::<ScoreModel>(fcinfo).is_some() {
+            sum_row(fcinfo, sm, false).expect("detoasted")
+        } else {
+            trans_with(fcinfo, &sm.model)
+        }
+    }
+}
+
+#[cold]
+fn mixed_states() -> ! {
+    pgrx::error!("ces_score: partial states of two kinds cannot be combined")
+}
+
+pg_finfo_v1!(pg_finfo_ces_score_model_combine);
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub unsafe extern "C-unwind" fn ces_score_model_combine(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe {
+        let a = fmgr::arg(fcinfo, 0);
+        let b = fmgr::arg(fcinfo, 1);
+        match (a.isnull, b.isnull) {
+            (_, true) if a.isnull => fmgr::return_null(fcinfo),
+            (_, true) => a.value,
+            (true, false) if is_sum(b.value) => b.value,
+            (false, false) if is_sum(a.value) || is_sum(b.value) => {
+                if !(is_sum(a.value) && is_sum(b.value)) {
+                    mixed_states();
+                }
+                sum_datum(sum_of(a.value) + sum_of(b.value))
+            }
+            _ => ces_state_combine(fcinfo),
+        }
+    }
+}
+
+pg_finfo_v1!(pg_finfo_ces_score_model_serialize);
+/// A running sum travels as its 8 bytes; a palloc'd state as its summary (never 8 bytes).
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub unsafe extern "C-unwind" fn ces_score_model_serialize(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe {
+        let st = fmgr::arg(fcinfo, 0).value;
+        if is_sum(st) {
+            Datum::from(fmgr::varlena_from(&sum_of(st).to_le_bytes()))
+        } else {
+            ces_state_serialize(fcinfo)
+        }
+    }
+}
+
+pg_finfo_v1!(pg_finfo_ces_score_model_deserialize);
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub unsafe extern "C-unwind" fn ces_score_model_deserialize(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe {
+        let bytes = fmgr::varlena_bytes(fmgr::arg(fcinfo, 0).value);
+        match <[u8; 8]>::try_from(bytes) {
+            Ok(b) => sum_datum(f64::from_le_bytes(b)),
+            Err(_) => ces_state_deserialize(fcinfo),
+        }
+    }
+}
+
+pg_finfo_v1!(pg_finfo_ces_score_model_final);
+#[pg_guard]
+#[unsafe(no_mangle)]
+pub unsafe extern "C-unwind" fn ces_score_model_final(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe {
+        let st = fmgr::arg(fcinfo, 0);
+        if !st.isnull && is_sum(st.value) {
+            return sum_of(st.value).into_datum().expect("float8");
+        }
+        ces_state_score(fcinfo)
     }
 }

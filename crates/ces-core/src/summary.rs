@@ -65,19 +65,57 @@ impl Header {
 /// Whether a row with this `ts` counts at `anchor`, and its decay age in microseconds.
 #[inline]
 fn counted_age(h: &Header, model: &Model, ts: Option<i64>) -> Option<i64> {
-    if h.timed == 0 {
+    counted_age_at((h.timed == 1).then_some(h.anchor), model, ts)
+}
+
+/// `counted_age` for an anchor (None: the model has no time rules, every row counts).
+#[inline]
+fn counted_age_at(anchor: Option<i64>, model: &Model, ts: Option<i64>) -> Option<i64> {
+    let Some(anchor) = anchor else {
         return Some(0);
-    }
+    };
     let ts = ts?;
-    if ts > h.anchor {
+    if ts > anchor {
         return None;
     }
     if let Some(lb) = model.lookback {
-        if ts <= h.anchor.saturating_sub(lb) {
+        if ts <= anchor.saturating_sub(lb) {
             return None;
         }
     }
-    Some(h.anchor.saturating_sub(ts))
+    Some(anchor.saturating_sub(ts))
+}
+
+/// Whether a model's score is a plain sum of per-row points: no caps (a cap applies to an
+/// event type's total), and a fixed anchor (an as_of, or no time rules). Such a score needs
+/// no per-event-type state; `row_points` gives each row's share.
+pub fn scores_by_row(model: &Model) -> bool {
+    model.rules.iter().all(|r| r.cap.is_none())
+        && (model.as_of.is_some() || !model.has_time_rules())
+}
+
+/// The anchor `row_points` takes for a model that `scores_by_row`.
+pub fn row_anchor(model: &Model) -> Option<i64> {
+    if model.has_time_rules() {
+        model.as_of
+    } else {
+        None
+    }
+}
+
+/// What one row adds to the score of a model that `scores_by_row`, anchored at `anchor`
+/// (`row_anchor`); None when it adds nothing. The sum over rows equals `accumulate` then
+/// `score` up to the order of floating-point additions.
+#[inline]
+pub fn row_points(
+    model: &Model,
+    anchor: Option<i64>,
+    event: &[u8],
+    ts: Option<i64>,
+) -> Option<f64> {
+    let age = counted_age_at(anchor, model, ts)?;
+    let i = model.weights.index_of(event)?;
+    Some(model.rules[i].weight * model.decay(i, age))
 }
 
 /// Whether a row leaves any existing state unchanged, decided from the model alone (no
@@ -946,6 +984,37 @@ mod tests {
         for n in 0..sparse.len() {
             assert!(decode(&sparse[..n]).is_err(), "prefix {n} must not decode");
         }
+    }
+
+    #[test]
+    fn row_points_sum_to_the_score() {
+        let mut g = Lcg(11);
+        for text in [
+            r#"{"weights":{"login":1.1,"ticket":-3,"up":50},"half_life":"7 days","lookback":"30 days","as_of":"2026-10-01 00:00:00+00"}"#,
+            r#"{"weights":{"login":1,"ticket":{"weight":-5,"half_life":"2 days"}},"as_of":"2026-10-01 00:00:00+00"}"#,
+            r#"{"weights":{"login":1,"ticket":-3}}"#,
+        ] {
+            let m = model(text);
+            assert!(scores_by_row(&m), "{text}");
+            let rows = random_rows(&mut g, 400, ts(ASOF));
+            let (_, s) = run(&m, 0, &rows);
+            let anchor = row_anchor(&m);
+            let by_row: f64 = rows
+                .iter()
+                .filter_map(|(e, t)| row_points(&m, anchor, e.as_ref()?.as_bytes(), *t))
+                .sum();
+            assert!(
+                close(by_row, score(&m, &s)),
+                "{text}: {by_row} vs {}",
+                score(&m, &s)
+            );
+        }
+        let capped = model(
+            r#"{"weights":{"login":{"weight":1,"cap":10}},"as_of":"2026-10-01 00:00:00+00"}"#,
+        );
+        assert!(!scores_by_row(&capped));
+        let floating = model(r#"{"weights":{"login":1},"half_life":"7 days"}"#);
+        assert!(!scores_by_row(&floating));
     }
 
     #[test]
