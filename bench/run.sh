@@ -88,7 +88,7 @@ HNAMES=() HSQLS=()
 addh() { HNAMES+=("$1"); HSQLS+=("$2"); }
 addh "window_inverse" "SELECT sum(s) FROM (SELECT ces_score(event, ts, :'w'::jsonb) OVER (PARTITION BY account ORDER BY ts RANGE BETWEEN '30 days' PRECEDING AND CURRENT ROW) s FROM events_clustered) x"
 addh "window_no_inverse" "SELECT sum(s) FROM (SELECT ces_score_no_inverse(event, ts, :'w'::jsonb) OVER (PARTITION BY account ORDER BY ts RANGE BETWEEN '30 days' PRECEDING AND CURRENT ROW) s FROM events_clustered) x"
-addh "history_engine_90_days" "SELECT sum(cardinality(s)) FROM (SELECT account, ces_history(event, ts, ces_model(:'w', half_life => '7 days', lookback => '30 days'), $ASOF - interval '89 days', 86400000000, 90, 0) s FROM events_random GROUP BY 1) x"
+addh "history_engine_90_days" "SELECT sum(cardinality(s)) FROM (SELECT account, ces_history(event, ts, ces_model(:'w', half_life => '7 days', lookback => '30 days'), timestamptz '2026-07-04 00:00+00', 86400000000, 90, 0) s FROM events_random GROUP BY 1) x"
 addh "snapshot_1_pass" "SELECT ces_snapshot('bench', 'events_random', 'account', 'event', 'ts', $ASOF)"
 addh "backfill_90_days" "SELECT ces_backfill('bench', 'events_random', 'account', 'event', 'ts', $ASOF - interval '89 days', $ASOF)"
 

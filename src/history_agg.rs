@@ -108,9 +108,72 @@ unsafe fn push(s: &mut HistoryState, r: Record) {
 }
 
 pg_finfo_v1!(pg_finfo_ces_history_trans);
-#[pg_guard]
+/// The usual row (a live state with room for one more record, the constant model it was made
+/// with, an inline event name) runs outside the pg_guard frame: it reads the row and the
+/// call site's cache, writes the state, and calls nothing in PostgreSQL.
 #[unsafe(no_mangle)]
 pub unsafe extern "C-unwind" fn ces_history_trans(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe { history_fast(fcinfo).unwrap_or_else(|| history_trans_guarded(fcinfo)) }
+}
+
+#[inline(always)]
+unsafe fn history_fast(fcinfo: FunctionCallInfo) -> Option<Datum> {
+    unsafe {
+        let st = fmgr::arg(fcinfo, 0);
+        if st.isnull || fmgr::arg(fcinfo, 3).isnull {
+            return None;
+        }
+        let model = model_cache::constant::<Model>(fcinfo)?;
+        let s = &mut *st.value.cast_mut_ptr::<HistoryState>();
+        if !std::ptr::eq(s.model, model) || s.len == s.cap {
+            return None;
+        }
+        let e = fmgr::arg(fcinfo, 1);
+        let event = if e.isnull {
+            None
+        } else {
+            Some(fmgr::varlena_inline(e.value)?)
+        };
+        add_row(s, model, event, fmgr::arg(fcinfo, 2));
+        Some(st.value)
+    }
+}
+
+/// Records one row: its first visible date, and a record when its event is weighted and
+/// inside the layout.
+#[inline(always)]
+unsafe fn add_row(
+    state: &mut HistoryState,
+    model: &Model,
+    event: Option<&[u8]>,
+    ts: pg_sys::NullableDatum,
+) {
+    unsafe {
+        if ts.isnull {
+            return;
+        }
+        let (first, place) = state.layout.locate(ts.value.value() as i64);
+        if let Some(first) = first {
+            state.seen_from = state.seen_from.min(first);
+        }
+        if let (Some((bucket, age)), Some(i)) =
+            (place, event.and_then(|e| model.weights.index_of(e)))
+        {
+            push(
+                state,
+                Record {
+                    bucket: bucket as u32,
+                    event: i as u32,
+                    factor: model.decay(i, age),
+                },
+            );
+        }
+    }
+}
+
+#[pg_guard]
+#[inline(never)]
+unsafe extern "C-unwind" fn history_trans_guarded(fcinfo: FunctionCallInfo) -> Datum {
     unsafe {
         let st = fmgr::arg(fcinfo, 0);
         let m = fmgr::arg(fcinfo, 3);
@@ -130,32 +193,9 @@ pub unsafe extern "C-unwind" fn ces_history_trans(fcinfo: FunctionCallInfo) -> D
                 "every row of a group must use the same model",
             ));
         }
-        let ts = fmgr::arg(fcinfo, 2);
-        if ts.isnull {
-            return Datum::from(s);
-        }
-        let ts = ts.value.value() as i64;
-        let layout = state.layout;
-        if let Some(first) = layout.first_date(ts) {
-            state.seen_from = state.seen_from.min(first);
-        }
         let event = fmgr::arg(fcinfo, 1);
-        if !event.isnull {
-            if let (Some((bucket, age)), Some(i)) = (
-                layout.place(ts),
-                model.weights.index_of(fmgr::varlena_bytes(event.value)),
-            ) {
-                let factor = model.decay(i, age);
-                push(
-                    state,
-                    Record {
-                        bucket: bucket as u32,
-                        event: i as u32,
-                        factor,
-                    },
-                );
-            }
-        }
+        let event = (!event.isnull).then(|| fmgr::varlena_bytes(event.value));
+        add_row(state, model, event, fmgr::arg(fcinfo, 2));
         Datum::from(s)
     }
 }
@@ -164,6 +204,7 @@ pub unsafe extern "C-unwind" fn ces_history_trans(fcinfo: FunctionCallInfo) -> D
 #[derive(Default)]
 struct Scratch {
     buckets: Vec<Slot>,
+    ws: history::Workspace,
     done: i64,
     next_tenth: i64,
 }
@@ -208,7 +249,7 @@ pub unsafe extern "C-unwind" fn ces_history_final(fcinfo: FunctionCallInfo) -> D
                 r.factor,
             );
         }
-        let scores = history::scores(
+        let scores = scratch.ws.scores(
             model,
             &s.layout,
             &scratch.buckets,

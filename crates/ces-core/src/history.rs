@@ -34,27 +34,36 @@ impl Layout {
     /// the event is after the last date or older than every window.
     #[inline]
     pub fn place(&self, ts: i64) -> Option<(usize, i64)> {
-        let rel = ts.checked_sub(self.from)?;
-        let mut k = rel.div_euclid(self.step) + (rel.rem_euclid(self.step) != 0) as i64; // ceil
+        self.locate(ts).1
+    }
+
+    /// The first date an event at `ts` is visible on (None: after the last date).
+    #[inline]
+    pub fn first_date(&self, ts: i64) -> Option<usize> {
+        self.locate(ts).0
+    }
+
+    /// `first_date` and `place` together, with one division.
+    #[inline]
+    pub fn locate(&self, ts: i64) -> (Option<usize>, Option<(usize, i64)>) {
+        let Some(rel) = ts.checked_sub(self.from) else {
+            return (None, None);
+        };
+        let (q, r) = (rel.div_euclid(self.step), rel.rem_euclid(self.step));
+        let mut k = q + (r != 0) as i64; // ceil
         if k >= self.n_dates as i64 {
-            return None;
+            return (None, None);
         }
+        let first = Some(k.max(0) as usize);
         let lead = self.lead() as i64;
         if k < -lead {
             if self.window.is_some() {
-                return None;
+                return (first, None);
             }
             k = -lead; // without a lookback, all older history shares the first bucket
         }
         let end = self.from + k * self.step;
-        Some(((k + lead) as usize, end - ts))
-    }
-
-    /// The first date an event at `ts` is visible on (None: after the last date).
-    pub fn first_date(&self, ts: i64) -> Option<usize> {
-        let rel = ts.checked_sub(self.from)?;
-        let k = rel.div_euclid(self.step) + (rel.rem_euclid(self.step) != 0) as i64;
-        (k < self.n_dates as i64).then_some(k.max(0) as usize)
+        (first, Some(((k + lead) as usize, end - ts)))
     }
 }
 
@@ -74,120 +83,156 @@ pub fn scores(
     buckets: &[Slot],
     seen_from: usize,
 ) -> Vec<Option<f64>> {
-    let n = model.len();
-    let lead = layout.lead();
-    // factor[d][i] = 0.5^(d·step / half_life_i)
-    let span = layout.window.unwrap_or(1).max(1) + 1; // powers 0..=m
-    let factor: Vec<Vec<f64>> = (0..span)
-        .map(|d| {
-            (0..n)
-                .map(|i| model.decay(i, d as i64 * layout.step))
-                .collect()
-        })
-        .collect();
-    let blocks = match layout.window {
-        Some(m) => Blocks::new(buckets, n, m.max(1), &factor),
-        None => Blocks {
-            prefix: Vec::new(),
-            suffix: Vec::new(),
-        },
-    };
-    let mut out = vec![None; layout.n_dates];
-    let mut window = vec![Slot::default(); n];
-    for (date, o) in out.iter_mut().enumerate().skip(seen_from) {
-        let b_now = date + lead;
-        match layout.window {
-            None => {
-                // running total, re-anchored one step at a time
-                if date == seen_from {
-                    for b in 0..=b_now {
-                        let d = b_now - b;
+    Workspace::default().scores(model, layout, buckets, seen_from)
+}
+
+/// Buffers and decay factors reused from one account to the next: the factors depend only
+/// on the model's half-lives and the layout, so a backfill computes them once, not per account.
+#[derive(Default)]
+pub struct Workspace {
+    /// (model body, step, span) the factors were computed for.
+    key: Option<(String, i64, usize)>,
+    /// factor[d * n + i] = 0.5^(d·step / half_life_i), d in 0..span.
+    factor: Vec<f64>,
+    prefix: Vec<Slot>,
+    suffix: Vec<Slot>,
+    window: Vec<Slot>,
+}
+
+impl Workspace {
+    /// `scores`, reusing this workspace.
+    pub fn scores(
+        &mut self,
+        model: &Model,
+        layout: &Layout,
+        buckets: &[Slot],
+        seen_from: usize,
+    ) -> Vec<Option<f64>> {
+        let n = model.len();
+        let lead = layout.lead();
+        let span = layout.window.unwrap_or(1).max(1) + 1; // powers 0..=m
+        let fresh = match &self.key {
+            Some((body, step, sp)) => body != &model.body || *step != layout.step || *sp != span,
+            None => true,
+        };
+        if fresh {
+            self.factor = (0..span)
+                .flat_map(|d| (0..n).map(move |i| (d, i)))
+                .map(|(d, i)| model.decay(i, d as i64 * layout.step))
+                .collect();
+            self.key = Some((model.body.clone(), layout.step, span));
+        }
+        let factor = |d: usize, i: usize| self.factor[d * n + i];
+        if let Some(m) = layout.window {
+            blocks(
+                buckets,
+                n,
+                m.max(1),
+                &self.factor,
+                &mut self.prefix,
+                &mut self.suffix,
+            );
+        }
+        let mut out = vec![None; layout.n_dates];
+        self.window.clear();
+        self.window.resize(n, Slot::default());
+        let window = &mut self.window;
+        for (date, o) in out.iter_mut().enumerate().skip(seen_from) {
+            let b_now = date + lead;
+            match layout.window {
+                None => {
+                    // running total, re-anchored one step at a time
+                    if date == seen_from {
+                        for b in 0..=b_now {
+                            let d = b_now - b;
+                            for i in 0..n {
+                                let s = buckets[b * n + i];
+                                window[i].count += s.count;
+                                window[i].decayed +=
+                                    s.decayed * model.decay(i, d as i64 * layout.step);
+                            }
+                        }
+                    } else {
                         for i in 0..n {
-                            let s = buckets[b * n + i];
+                            let s = buckets[b_now * n + i];
                             window[i].count += s.count;
-                            window[i].decayed += s.decayed * model.decay(i, d as i64 * layout.step);
+                            window[i].decayed = window[i].decayed * factor(1, i) + s.decayed;
                         }
                     }
-                } else {
-                    for i in 0..n {
-                        let s = buckets[b_now * n + i];
-                        window[i].count += s.count;
-                        window[i].decayed = window[i].decayed * factor[1][i] + s.decayed;
+                }
+                Some(m) => {
+                    // The window [p-m+1, p] is the prefix of p's block plus the suffix of the
+                    // block before: both precomputed by `blocks`, with no subtraction.
+                    let m = m.max(1);
+                    let p = b_now;
+                    let start = p / m * m;
+                    window.copy_from_slice(&self.prefix[p * n..p * n + n]);
+                    if p + 1 - m < start {
+                        let from = p + 1 - m;
+                        let d = p + 1 - start; // from the previous block's end to p
+                        for i in 0..n {
+                            let s = self.suffix[from * n + i];
+                            window[i].count += s.count;
+                            window[i].decayed += s.decayed * factor(d, i);
+                        }
                     }
                 }
             }
-            Some(m) => {
-                // The window [p-m+1, p] is the prefix of p's block plus the suffix of the block
-                // before: both are precomputed below by recurrences, with no subtraction.
-                let p = b_now;
-                let start = p / m * m;
-                for i in 0..n {
-                    window[i] = blocks.prefix[p * n + i];
-                }
-                if p + 1 - m < start {
-                    let from = p + 1 - m;
-                    let d = p + 1 - start; // from the previous block's end to p
-                    for i in 0..n {
-                        let s = blocks.suffix[from * n + i];
-                        window[i].count += s.count;
-                        window[i].decayed += s.decayed * factor[d][i];
-                    }
-                }
-            }
+            *o = Some(
+                window
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.count != 0)
+                    .fold(0.0, |acc, (i, s)| acc + points(model, i, s).0),
+            );
         }
-        *o = Some(
-            window
-                .iter()
-                .enumerate()
-                .filter(|(_, s)| s.count != 0)
-                .fold(0.0, |acc, (i, s)| acc + points(model, i, s).0),
-        );
+        out
     }
-    out
 }
 
 /// Per block of `m` buckets: `prefix[p]` sums the block's buckets up to p anchored at p, and
 /// `suffix[p]` sums the buckets from p to the block's end anchored at that end.
-struct Blocks {
-    prefix: Vec<Slot>,
-    suffix: Vec<Slot>,
-}
-
-impl Blocks {
-    fn new(buckets: &[Slot], n: usize, m: usize, factor: &[Vec<f64>]) -> Blocks {
-        let len = buckets.len() / n.max(1);
-        let mut prefix = vec![Slot::default(); buckets.len()];
-        let mut suffix = vec![Slot::default(); buckets.len()];
-        for p in 0..len {
-            for i in 0..n {
-                let b = buckets[p * n + i];
-                prefix[p * n + i] = if p % m == 0 {
-                    b
-                } else {
-                    let prev = prefix[(p - 1) * n + i];
-                    Slot {
-                        count: prev.count + b.count,
-                        decayed: prev.decayed * factor[1][i] + b.decayed,
-                    }
-                };
-            }
+fn blocks(
+    buckets: &[Slot],
+    n: usize,
+    m: usize,
+    factor: &[f64],
+    prefix: &mut Vec<Slot>,
+    suffix: &mut Vec<Slot>,
+) {
+    let len = buckets.len() / n.max(1);
+    prefix.clear();
+    prefix.resize(buckets.len(), Slot::default());
+    suffix.clear();
+    suffix.resize(buckets.len(), Slot::default());
+    for p in 0..len {
+        for i in 0..n {
+            let b = buckets[p * n + i];
+            prefix[p * n + i] = if p % m == 0 {
+                b
+            } else {
+                let prev = prefix[(p - 1) * n + i];
+                Slot {
+                    count: prev.count + b.count,
+                    decayed: prev.decayed * factor[n + i] + b.decayed,
+                }
+            };
         }
-        for p in (0..len).rev() {
-            let end = (p / m * m + m - 1).min(len - 1);
-            for i in 0..n {
-                let b = buckets[p * n + i];
-                suffix[p * n + i] = if p == end {
-                    b
-                } else {
-                    let next = suffix[(p + 1) * n + i];
-                    Slot {
-                        count: next.count + b.count,
-                        decayed: next.decayed + b.decayed * factor[end - p][i],
-                    }
-                };
-            }
+    }
+    for p in (0..len).rev() {
+        let end = (p / m * m + m - 1).min(len - 1);
+        for i in 0..n {
+            let b = buckets[p * n + i];
+            suffix[p * n + i] = if p == end {
+                b
+            } else {
+                let next = suffix[(p + 1) * n + i];
+                Slot {
+                    count: next.count + b.count,
+                    decayed: next.decayed + b.decayed * factor[(end - p) * n + i],
+                }
+            };
         }
-        Blocks { prefix, suffix }
     }
 }
 
@@ -199,6 +244,24 @@ mod tests {
     use crate::time::{format_timestamp, USECS_PER_DAY};
 
     fn history(
+        model_json: &str,
+        window: Option<usize>,
+        events: &[(&str, i64)],
+        layout_from: i64,
+        n: usize,
+    ) -> Vec<Option<f64>> {
+        history_with(
+            &mut Workspace::default(),
+            model_json,
+            window,
+            events,
+            layout_from,
+            n,
+        )
+    }
+
+    fn history_with(
+        ws: &mut Workspace,
         model_json: &str,
         window: Option<usize>,
         events: &[(&str, i64)],
@@ -223,7 +286,7 @@ mod tests {
                 add(&mut buckets, m.len(), b, i, m.decay(i, age));
             }
         }
-        scores(&m, &layout, &buckets, seen.min(n))
+        ws.scores(&m, &layout, &buckets, seen.min(n))
     }
 
     /// Scoring each date from scratch with the summary state.
@@ -258,6 +321,7 @@ mod tests {
             events.push((e, t));
         }
         events.push(("login", from + 5 * USECS_PER_DAY)); // exactly on a date
+        let mut ws = Workspace::default();
         for (body, window) in [
             (
                 r#""weights":{"login":1,"ticket":{"weight":-5,"half_life":"2 days","cap":30},"up":50},"half_life":"7 days","lookback":"10 days""#,
@@ -271,8 +335,13 @@ mod tests {
                 r#""weights":{"login":1,"up":50},"lookback":"1 day""#,
                 Some(1),
             ),
-        ] {
-            let got = history(&format!("{{{body}}}"), window, &events, from, 30);
+        ]
+        .iter()
+        .cycle()
+        .take(6)
+        {
+            // One workspace across models, as a backfill reuses it across accounts.
+            let got = history_with(&mut ws, &format!("{{{body}}}"), *window, &events, from, 30);
             for (d, g) in got.iter().enumerate() {
                 let want = direct(body, &events, from + d as i64 * USECS_PER_DAY);
                 match (g, want) {
