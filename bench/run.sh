@@ -141,7 +141,7 @@ OUT="bench/results/$(date -u +%Y-%m-%d).md"
     echo
     echo "Machine: $(nproc) cores, $(free -g | awk '/^Mem:/ { print $2 }') GiB RAM, $(psql -qXtA -d "$DB" -c 'SELECT version()' | cut -d, -f1), jit off, work_mem 256MB."
     echo "Data: $ROWS events, $ACCOUNTS accounts, 8 event types, 90 days; random order and clustered by account."
-    echo "Medians of $(grep -c '^floor/random ' "$TIMES") interleaved runs ($(grep -c '^window_inverse ' "$TIMES") for the window and history queries); every query wrapped in an outer sum()."
+    echo "Medians of $(grep -c '^floor/random ' "$TIMES") interleaved runs ($(grep -c '^window_inverse ' "$TIMES") for the window, snapshot and backfill queries); every query wrapped in an outer sum()."
     echo
     echo "Queries: floor = \`count(*)\` per account; noop_3arg = \`ces_score(event, ts, '{}')\`, the cost of calling any"
     echo "3-argument aggregate over (event, ts); case_sql = hand-written \`sum(CASE event WHEN … THEN w END)\`;"
