@@ -63,6 +63,20 @@ pub unsafe fn varlena_inline<'a>(d: Datum) -> Option<&'a [u8]> {
     }
 }
 
+/// Argument `i` (text) on a hot path: `Some(None)` when NULL, `Some(Some(bytes))` when
+/// stored inline, None when it must be detoasted (the row then takes the guarded path).
+#[inline(always)]
+pub unsafe fn inline_text_arg<'a>(fcinfo: FunctionCallInfo, i: usize) -> Option<Option<&'a [u8]>> {
+    unsafe {
+        let a = arg(fcinfo, i);
+        if a.isnull {
+            Some(None)
+        } else {
+            varlena_inline(a.value).map(Some)
+        }
+    }
+}
+
 /// The aggregate memory context, or an ERROR when called outside an aggregate.
 pub unsafe fn agg_context(fcinfo: FunctionCallInfo, who: &str) -> pg_sys::MemoryContext {
     let mut ctx: pg_sys::MemoryContext = std::ptr::null_mut();

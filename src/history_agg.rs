@@ -166,12 +166,7 @@ unsafe fn history_fast(fcinfo: FunctionCallInfo) -> Option<Datum> {
         if !std::ptr::eq(s.model, model) || s.len == s.cap {
             return None;
         }
-        let e = fmgr::arg(fcinfo, 1);
-        let event = if e.isnull {
-            None
-        } else {
-            Some(fmgr::varlena_inline(e.value)?)
-        };
+        let event = fmgr::inline_text_arg(fcinfo, 1)?;
         add_row(s, model, event, fmgr::arg(fcinfo, 2));
         Some(st.value)
     }

@@ -203,12 +203,7 @@ unsafe fn trans_fast_with(fcinfo: FunctionCallInfo, model: &Model) -> Option<Dat
         if st.isnull {
             return None;
         }
-        let e = fmgr::arg(fcinfo, 1);
-        let event = if e.isnull {
-            None
-        } else {
-            Some(fmgr::varlena_inline(e.value)?)
-        };
+        let event = fmgr::inline_text_arg(fcinfo, 1)?;
         let t = fmgr::arg(fcinfo, 2);
         let ts = (!t.isnull).then(|| t.value.value() as i64);
         if summary::row_is_inert(model, event, ts) {
