@@ -42,6 +42,11 @@ unsafe fn alloc_state(
     unsafe {
         let n = header.nslots as usize;
         let h = pg_sys::MemoryContextAllocZero(ctx, HEADER_BYTES + n * SLOT_BYTES) as *mut Header;
+        if is_sum(Datum::from(h)) {
+            // ces_score(model) tells its states from running sums by this (see `is_sum`);
+            // user-space addresses are below 2^48 on the platforms PostgreSQL runs on.
+            pgrx::error!("ces: state allocated at an address above 2^52");
+        }
         *h = Header {
             model: model as *const Model as usize,
             ..header
