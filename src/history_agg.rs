@@ -17,11 +17,13 @@ use pgrx::pg_guard;
 use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
 use pgrx::IntoDatum;
 
-#[repr(C)]
+/// 12 bytes, packed: every record an account keeps is read back once, so its size is memory
+/// traffic (unaligned f64 loads cost nothing extra on the CPUs PostgreSQL runs on).
+#[repr(C, packed)]
 #[derive(Clone, Copy)]
 struct Record {
-    bucket: u32,
-    event: u32,
+    /// bucket × event types + event type: the bucket slot this event adds to.
+    slot: u32,
     /// 0.5^(age / half_life) to the bucket's end (1 without decay).
     factor: f64,
 }
@@ -88,6 +90,14 @@ unsafe fn new_state(fcinfo: FunctionCallInfo, model: &Model) -> *mut HistoryStat
             Some(lb) => (lb / step) as u32,
             None => 0,
         };
+        let lead = if window == 0 { 1 } else { window as u64 - 1 }; // as Layout::lead
+        let n_slots = (lead + n_dates as u64) * model.len() as u64;
+        if n_slots > u32::MAX as u64 {
+            raise(CesError::invalid(format!(
+                "ces_history: {n_dates} dates of {} event types are too many for one backfill",
+                model.len()
+            )));
+        }
         let expected = fmgr::arg(fcinfo, 7);
         let ctx = fmgr::agg_context(fcinfo, "ces_history");
         let size = std::mem::size_of::<HistoryState>();
@@ -124,8 +134,15 @@ unsafe fn reserve(s: &mut HistoryState, ctx: pg_sys::MemoryContext) {
                 "ces_history: too many events for one account",
             ));
         }
-        let cap = (s.cap * 2).max(8);
-        let bytes = cap as usize * std::mem::size_of::<Record>();
+        // Double the bytes, from 128: AllocSet rounds small chunks up to powers of two, so a
+        // capacity of 2^k / 12 records wastes nothing.
+        let size = std::mem::size_of::<Record>();
+        let bytes = if s.cap == 0 {
+            128
+        } else {
+            (s.cap as usize * size).next_power_of_two() * 2
+        };
+        let cap = (bytes / size) as u32;
         s.records = if s.records.is_null() {
             pg_sys::MemoryContextAllocHuge(ctx, bytes) as *mut Record
         } else {
@@ -195,8 +212,7 @@ unsafe fn add_row(
             push(
                 state,
                 Record {
-                    bucket: bucket as u32,
-                    event: i as u32,
+                    slot: (bucket * model.len() + i) as u32,
                     factor: model.decay(i, age),
                 },
             );
@@ -274,14 +290,8 @@ pub unsafe extern "C-unwind" fn ces_history_final(fcinfo: FunctionCallInfo) -> D
         } else {
             std::slice::from_raw_parts(s.records, s.len as usize)
         };
-        for r in records {
-            history::add(
-                &mut scratch.buckets,
-                n,
-                r.bucket as usize,
-                r.event as usize,
-                r.factor,
-            );
+        for &r in records {
+            history::add_to(&mut scratch.buckets, r.slot as usize, r.factor);
         }
         let scores = scratch.ws.scores(
             model,

@@ -71,7 +71,13 @@ impl Layout {
 /// (`Model::decay` of the age that `Layout::place` returns).
 #[inline]
 pub fn add(buckets: &mut [Slot], nslots: usize, b: usize, i: usize, factor: f64) {
-    let s = &mut buckets[b * nslots + i];
+    add_to(buckets, b * nslots + i, factor);
+}
+
+/// `add` by the slot's position in `buckets` (bucket × event types + event type).
+#[inline]
+pub fn add_to(buckets: &mut [Slot], index: usize, factor: f64) {
+    let s = &mut buckets[index];
     s.count += 1;
     s.decayed += factor;
 }
