@@ -1,5 +1,5 @@
 //! `ces_history(...)`: the one-pass engine behind `ces_backfill`. Per account it keeps one
-//! 16-byte record per counted event (bucket, event type, decay factor to the bucket's end) in
+//! 12-byte record per counted event (bucket slot, decay factor to the bucket's end) in
 //! a palloc'd array in the aggregate context, so all accounts' states together stay about
 //! the size of the events. Its final function lays the records into per-step buckets in
 //! scratch buffers reused across accounts and returns the score of every date as a float8[]
