@@ -6,14 +6,6 @@ SELECT (i % 5000) AS account,
 FROM generate_series(1, 200000) i;
 ANALYZE par_events;
 
-CREATE FUNCTION plan_has(query text, pattern text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE line text;
-BEGIN
-  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF, VERBOSE) ' || query LOOP
-    IF line LIKE '%' || pattern || '%' THEN RETURN true; END IF;
-  END LOOP;
-  RETURN false;
-END $$;
 
 CREATE TABLE serial_result AS
 SELECT account, ces_score(event, ts, '{"login":1,"project_added":5,"team_member_added":10,"upgraded":50,"support_ticket":-3}'::jsonb) AS score
@@ -45,4 +37,3 @@ SELECT ces_score(event, ts, ('{"' || event || '":2}')::jsonb) = 2 * count(*) AS 
 SELECT ces_score(event, ts, '{"login":1}'::jsonb) FROM par_events WHERE account < 0;
 RESET ALL;
 DROP TABLE par_events, serial_result;
-DROP FUNCTION plan_has(text, text);

@@ -41,20 +41,12 @@ SELECT ces_score(event, ts, ces_model(:'w')) = (SELECT sum(CASE event WHEN 'logi
          = ces_score(event, ts, ces_model(:'w')) FILTER (WHERE ts IS NOT NULL) AS lookback_now_equal
 FROM sbr;
 -- Forced parallel: partial sums travel as 8 bytes and are added; results equal serial.
-CREATE FUNCTION pg_temp.plan_has(query text, pattern text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE line text;
-BEGIN
-  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF, VERBOSE) ' || query LOOP
-    IF line LIKE '%' || pattern || '%' THEN RETURN true; END IF;
-  END LOOP;
-  RETURN false;
-END $$;
 BEGIN;
 SET LOCAL parallel_setup_cost = 0;
 SET LOCAL parallel_tuple_cost = 0;
 SET LOCAL min_parallel_table_scan_size = 0;
 SET LOCAL max_parallel_workers_per_gather = 2;
-SELECT pg_temp.plan_has($q$SELECT account, ces_score(event, ts, ces_model('{"login":1}', half_life => '1 day', as_of => '2026-10-01')) FROM sbr GROUP BY account$q$, 'Partial') AS partial;
+SELECT plan_has($q$SELECT account, ces_score(event, ts, ces_model('{"login":1}', half_life => '1 day', as_of => '2026-10-01')) FROM sbr GROUP BY account$q$, 'Partial') AS partial;
 SELECT bool_and(abs(p.s - q.by_row) <= 1e-12 * greatest(abs(q.by_row), 1)) AS parallel_equals_serial,
        count(*) AS accounts
 FROM (SELECT account, ces_score(event, ts, ces_model(:'w', half_life => '7 days', lookback => '30 days', as_of => :asof)) s

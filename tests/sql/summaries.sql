@@ -94,17 +94,9 @@ SET LOCAL parallel_setup_cost = 0;
 SET LOCAL parallel_tuple_cost = 0;
 SET LOCAL min_parallel_table_scan_size = 0;
 SET LOCAL max_parallel_workers_per_gather = 2;
-CREATE FUNCTION pg_temp.plan_has(query text, pattern text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE line text;
-BEGIN
-  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
-    IF line LIKE '%' || pattern || '%' THEN RETURN true; END IF;
-  END LOOP;
-  RETURN false;
-END $$;
-SELECT pg_temp.plan_has($q$SELECT account, ces_score(event, ts, '{"login":1}') FROM par_hist GROUP BY account$q$, 'Partial') AS score_partial,
-       pg_temp.plan_has($q$SELECT account, ces_agg(event, ts, '{"login":1}') FROM par_hist GROUP BY account$q$, 'Partial') AS agg_partial,
-       pg_temp.plan_has($q$SELECT account, ces_rollup(s) FROM par_daily GROUP BY account$q$, 'Partial') AS rollup_partial;
+SELECT plan_has($q$SELECT account, ces_score(event, ts, '{"login":1}') FROM par_hist GROUP BY account$q$, 'Partial') AS score_partial,
+       plan_has($q$SELECT account, ces_agg(event, ts, '{"login":1}') FROM par_hist GROUP BY account$q$, 'Partial') AS agg_partial,
+       plan_has($q$SELECT account, ces_rollup(s) FROM par_daily GROUP BY account$q$, 'Partial') AS rollup_partial;
 SELECT count(*) AS accounts,
        count(*) FILTER (WHERE abs(p.score - s.score) <= 1e-9 * greatest(abs(s.score), 1)) AS score_equal,
        count(*) FILTER (WHERE abs(p.agg_score - s.agg_score) <= 1e-9 * greatest(abs(s.agg_score), 1)) AS agg_equal
