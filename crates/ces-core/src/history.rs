@@ -30,20 +30,9 @@ impl Layout {
         }
     }
 
-    /// Bucket position of an event at `ts`, with the decay age to that bucket's end; None when
-    /// the event is after the last date or older than every window.
-    #[inline]
-    pub fn place(&self, ts: i64) -> Option<(usize, i64)> {
-        self.locate(ts).1
-    }
-
-    /// The first date an event at `ts` is visible on (None: after the last date).
-    #[inline]
-    pub fn first_date(&self, ts: i64) -> Option<usize> {
-        self.locate(ts).0
-    }
-
-    /// `first_date` and `place` together, with one division.
+    /// For an event at `ts`: the first date it is visible on (None: after the last date), and
+    /// its bucket with the decay age to that bucket's end (None: after the last date or older
+    /// than every window).
     #[inline]
     pub fn locate(&self, ts: i64) -> (Option<usize>, Option<(usize, i64)>) {
         let Some(rel) = ts.checked_sub(self.from) else {
@@ -67,29 +56,13 @@ impl Layout {
     }
 }
 
-/// Adds an event of type `i` to bucket `b`; `factor` is its decay to the bucket's end
-/// (`Model::decay` of the age that `Layout::place` returns).
-#[inline]
-pub fn add(buckets: &mut [Slot], nslots: usize, b: usize, i: usize, factor: f64) {
-    add_to(buckets, b * nslots + i, factor);
-}
-
-/// `add` by the slot's position in `buckets` (bucket × event types + event type).
+/// Adds an event to `buckets[index]`, index = bucket × event types + event type; `factor` is
+/// its decay to the bucket's end (`Model::decay` of the age that `Layout::locate` returns).
 #[inline]
 pub fn add_to(buckets: &mut [Slot], index: usize, factor: f64) {
     let s = &mut buckets[index];
     s.count += 1;
     s.decayed += factor;
-}
-
-/// Every date's score from the buckets; dates before `seen_from` are None.
-pub fn scores(
-    model: &Model,
-    layout: &Layout,
-    buckets: &[Slot],
-    seen_from: usize,
-) -> Vec<Option<f64>> {
-    Workspace::default().scores(model, layout, buckets, seen_from)
 }
 
 /// Buffers and decay factors reused from one account to the next: the factors depend only
@@ -106,7 +79,7 @@ pub struct Workspace {
 }
 
 impl Workspace {
-    /// `scores`, reusing this workspace.
+    /// Every date's score from the buckets; dates before `seen_from` are None.
     pub fn scores(
         &mut self,
         model: &Model,
@@ -284,12 +257,12 @@ mod tests {
         let mut buckets = vec![Slot::default(); layout.n_buckets() * m.len()];
         let mut seen = usize::MAX;
         for (e, t) in events {
-            if let Some(f) = layout.first_date(*t) {
+            let (first, place) = layout.locate(*t);
+            if let Some(f) = first {
                 seen = seen.min(f);
             }
-            if let (Some((b, age)), Some(i)) = (layout.place(*t), m.weights.index_of(e.as_bytes()))
-            {
-                add(&mut buckets, m.len(), b, i, m.decay(i, age));
+            if let (Some((b, age)), Some(i)) = (place, m.weights.index_of(e.as_bytes())) {
+                add_to(&mut buckets, b * m.len() + i, m.decay(i, age));
             }
         }
         ws.scores(&m, &layout, &buckets, seen.min(n))
