@@ -435,8 +435,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, CesError> {
             return Err(bad("slot count does not match its length"));
         }
         for s in slots.iter_mut() {
-            s.count = r.i64().unwrap();
-            s.decayed = f64::from_bits(r.i64().unwrap() as u64);
+            *s = r.slot().unwrap();
         }
     } else {
         if stored > nslots || rest != stored as usize * SPARSE_SLOT_BYTES {
@@ -449,8 +448,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, CesError> {
                 return Err(bad("slot indexes out of order"));
             }
             next = i + 1;
-            slots[i].count = r.i64().unwrap();
-            slots[i].decayed = f64::from_bits(r.i64().unwrap() as u64);
+            slots[i] = r.slot().unwrap();
         }
     }
     let header = Header {
@@ -485,6 +483,12 @@ impl<'a> Reader<'a> {
     }
     fn i64(&mut self) -> Option<i64> {
         Some(i64::from_le_bytes(self.take(8)?.try_into().ok()?))
+    }
+    fn slot(&mut self) -> Option<Slot> {
+        Some(Slot {
+            count: self.i64()?,
+            decayed: f64::from_bits(self.i64()? as u64),
+        })
     }
 }
 
