@@ -63,7 +63,7 @@ unsafe fn score_outcome(fcinfo: FunctionCallInfo) -> Option<(f64, bool)> {
         if s.isnull || o.isnull {
             return None;
         }
-        let score = backtest::check_score(f64::from_bits(s.value.value() as u64)).or_raise();
+        let score = backtest::check_score(fmgr::f64_of(s.value)).or_raise();
         Some((score, o.value.value() != 0))
     }
 }

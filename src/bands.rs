@@ -36,7 +36,7 @@ pg_finfo_v1!(pg_finfo_ces_band_custom);
 #[unsafe(no_mangle)]
 pub unsafe extern "C-unwind" fn ces_band_custom(fcinfo: FunctionCallInfo) -> Datum {
     unsafe {
-        let score = f64::from_bits(fmgr::arg(fcinfo, 0).value.value() as u64);
+        let score = fmgr::f64_of(fmgr::arg(fcinfo, 0).value);
         let bands = model_cache::parsed(
             fcinfo,
             1,

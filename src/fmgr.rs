@@ -30,22 +30,6 @@ pub unsafe fn return_null(fcinfo: FunctionCallInfo) -> Datum {
     Datum::from(0usize)
 }
 
-/// The payload of a text/bytea/jsonb datum. Only compressed or out-of-line values are
-/// detoasted (into the current, per-tuple memory context); inline ones are read in place.
-#[inline(always)]
-pub unsafe fn varlena_bytes<'a>(d: Datum) -> &'a [u8] {
-    unsafe {
-        let mut p = d.cast_mut_ptr::<pg_sys::varlena>();
-        if pgrx::varlena::varatt_is_1b_e(p) || pgrx::varlena::varatt_is_4b_c(p) {
-            p = pg_sys::pg_detoast_datum_packed(p);
-        }
-        std::slice::from_raw_parts(
-            pgrx::varlena::vardata_any(p) as *const u8,
-            pgrx::varlena::varsize_any_exhdr(p),
-        )
-    }
-}
-
 /// The payload of a text/bytea/jsonb datum stored inline and uncompressed, or None (then
 /// `varlena_bytes` detoasts it). Calls nothing in PostgreSQL, so it may run outside the
 /// pg_guard frame.
@@ -56,11 +40,65 @@ pub unsafe fn varlena_inline<'a>(d: Datum) -> Option<&'a [u8]> {
         if pgrx::varlena::varatt_is_1b_e(p) || pgrx::varlena::varatt_is_4b_c(p) {
             return None;
         }
-        Some(std::slice::from_raw_parts(
+        Some(payload(p))
+    }
+}
+
+/// The payload of a text/bytea/jsonb datum. Only compressed or out-of-line values are
+/// detoasted (into the current, per-tuple memory context); inline ones are read in place.
+#[inline(always)]
+pub unsafe fn varlena_bytes<'a>(d: Datum) -> &'a [u8] {
+    unsafe {
+        varlena_inline(d).unwrap_or_else(|| {
+            payload(pg_sys::pg_detoast_datum_packed(
+                d.cast_mut_ptr::<pg_sys::varlena>(),
+            ))
+        })
+    }
+}
+
+#[inline(always)]
+unsafe fn payload<'a>(p: *const pg_sys::varlena) -> &'a [u8] {
+    unsafe {
+        std::slice::from_raw_parts(
             pgrx::varlena::vardata_any(p) as *const u8,
             pgrx::varlena::varsize_any_exhdr(p),
-        ))
+        )
     }
+}
+
+/// A timestamptz (or other int8-like) argument, None when NULL.
+#[inline(always)]
+pub unsafe fn i64_arg(fcinfo: FunctionCallInfo, i: usize) -> Option<i64> {
+    unsafe {
+        let a = arg(fcinfo, i);
+        (!a.isnull).then(|| a.value.value() as i64)
+    }
+}
+
+/// Arguments 1 and 2 of the scoring transitions: the event name (detoasted if need be) and
+/// ts, each None when NULL.
+#[inline(always)]
+pub unsafe fn event_ts_args<'a>(fcinfo: FunctionCallInfo) -> (Option<&'a [u8]>, Option<i64>) {
+    unsafe {
+        let e = arg(fcinfo, 1);
+        (
+            (!e.isnull).then(|| varlena_bytes(e.value)),
+            i64_arg(fcinfo, 2),
+        )
+    }
+}
+
+/// A by-value float8 datum, as the jsonb ces_score's state and ces_score(model)'s running
+/// sum keep it.
+#[inline(always)]
+pub fn f64_of(d: Datum) -> f64 {
+    f64::from_bits(d.value() as u64)
+}
+
+#[inline(always)]
+pub fn f64_datum(x: f64) -> Datum {
+    Datum::from(x.to_bits() as usize)
 }
 
 /// Argument `i` (text) on a hot path: `Some(None)` when NULL, `Some(Some(bytes))` when

@@ -90,9 +90,14 @@ unsafe fn new_state(fcinfo: FunctionCallInfo, model: &Model) -> *mut HistoryStat
             Some(lb) => (lb / step) as u32,
             None => 0,
         };
-        let lead = if window == 0 { 1 } else { window as u64 - 1 }; // as Layout::lead
-        let n_slots = (lead + n_dates as u64) * model.len() as u64;
-        if n_slots > u32::MAX as u64 {
+        let from = from.value.value() as i64;
+        let layout = Layout {
+            from,
+            step,
+            n_dates: n_dates as usize,
+            window: (window != 0).then_some(window as usize),
+        };
+        if layout.n_buckets() as u64 * model.len() as u64 > u32::MAX as u64 {
             raise(CesError::invalid(format!(
                 "ces_history: {n_dates} dates of {} event types are too many for one backfill",
                 model.len()
@@ -106,7 +111,7 @@ unsafe fn new_state(fcinfo: FunctionCallInfo, model: &Model) -> *mut HistoryStat
         *s = HistoryState {
             model,
             records: std::ptr::null_mut(),
-            from: from.value.value() as i64,
+            from,
             step,
             len: 0,
             cap: 0,
@@ -183,8 +188,12 @@ unsafe fn history_fast(fcinfo: FunctionCallInfo) -> Option<Datum> {
         if !std::ptr::eq(s.model, model) || s.len == s.cap {
             return None;
         }
-        let event = fmgr::inline_text_arg(fcinfo, 1)?;
-        add_row(s, model, event, fmgr::arg(fcinfo, 2));
+        add_row(
+            s,
+            model,
+            fmgr::inline_text_arg(fcinfo, 1)?,
+            fmgr::i64_arg(fcinfo, 2),
+        );
         Some(st.value)
     }
 }
@@ -192,17 +201,10 @@ unsafe fn history_fast(fcinfo: FunctionCallInfo) -> Option<Datum> {
 /// Records one row: its first visible date, and a record when its event is weighted and
 /// inside the layout.
 #[inline(always)]
-unsafe fn add_row(
-    state: &mut HistoryState,
-    model: &Model,
-    event: Option<&[u8]>,
-    ts: pg_sys::NullableDatum,
-) {
+unsafe fn add_row(state: &mut HistoryState, model: &Model, event: Option<&[u8]>, ts: Option<i64>) {
     unsafe {
-        if ts.isnull {
-            return;
-        }
-        let (first, place) = state.layout().locate(ts.value.value() as i64);
+        let Some(ts) = ts else { return };
+        let (first, place) = state.layout().locate(ts);
         if let Some(first) = first {
             state.seen_from = state.seen_from.min(first as u32);
         }
@@ -243,9 +245,8 @@ unsafe extern "C-unwind" fn history_trans_guarded(fcinfo: FunctionCallInfo) -> D
             ));
         }
         reserve(state, fmgr::agg_context(fcinfo, "ces_history"));
-        let event = fmgr::arg(fcinfo, 1);
-        let event = (!event.isnull).then(|| fmgr::varlena_bytes(event.value));
-        add_row(state, model, event, fmgr::arg(fcinfo, 2));
+        let (event, ts) = fmgr::event_ts_args(fcinfo);
+        add_row(state, model, event, ts);
         Datum::from(s)
     }
 }

@@ -84,18 +84,6 @@ unsafe fn row_model<'a>(fcinfo: FunctionCallInfo, jsonb: bool) -> Option<&'a Mod
     }
 }
 
-#[inline(always)]
-unsafe fn row_event_ts<'a>(fcinfo: FunctionCallInfo) -> (Option<&'a [u8]>, Option<i64>) {
-    unsafe {
-        let e = fmgr::arg(fcinfo, 1);
-        let t = fmgr::arg(fcinfo, 2);
-        (
-            (!e.isnull).then(|| fmgr::varlena_bytes(e.value)),
-            (!t.isnull).then(|| t.value.value() as i64),
-        )
-    }
-}
-
 /// The same model: one cache entry, or equal text (the inverse function has its own cache).
 #[inline(always)]
 unsafe fn same_model(h: *const Header, model: &Model) -> bool {
@@ -129,7 +117,7 @@ unsafe fn trans(fcinfo: FunctionCallInfo, jsonb: bool) -> Datum {
 unsafe fn null_model(fcinfo: FunctionCallInfo) -> Datum {
     unsafe {
         let st = fmgr::arg(fcinfo, 0);
-        if let (Some(e), _) = row_event_ts(fcinfo) {
+        if let (Some(e), _) = fmgr::event_ts_args(fcinfo) {
             raise(CesError::invalid(format!(
                 "model is NULL for event \"{}\"",
                 String::from_utf8_lossy(e)
@@ -148,7 +136,7 @@ unsafe fn null_model(fcinfo: FunctionCallInfo) -> Datum {
 unsafe fn trans_with(fcinfo: FunctionCallInfo, model: &Model) -> Datum {
     unsafe {
         let st = fmgr::arg(fcinfo, 0);
-        let (event, ts) = row_event_ts(fcinfo);
+        let (event, ts) = fmgr::event_ts_args(fcinfo);
         if !st.isnull && summary::row_is_inert(model, event, ts) {
             return st.value; // no need to touch the (cache-cold) state
         }
@@ -170,7 +158,7 @@ unsafe fn trans_with(fcinfo: FunctionCallInfo, model: &Model) -> Datum {
 unsafe fn inverse(fcinfo: FunctionCallInfo, jsonb: bool) -> Datum {
     unsafe {
         let h = fmgr::arg(fcinfo, 0).value.cast_mut_ptr::<Header>();
-        let (event, ts) = row_event_ts(fcinfo);
+        let (event, ts) = fmgr::event_ts_args(fcinfo);
         let Some(model) = row_model(fcinfo, jsonb) else {
             return Datum::from(h);
         };
@@ -209,8 +197,7 @@ unsafe fn trans_fast_with(fcinfo: FunctionCallInfo, model: &Model) -> Option<Dat
             return None;
         }
         let event = fmgr::inline_text_arg(fcinfo, 1)?;
-        let t = fmgr::arg(fcinfo, 2);
-        let ts = (!t.isnull).then(|| t.value.value() as i64);
+        let ts = fmgr::i64_arg(fcinfo, 2);
         if summary::row_is_inert(model, event, ts) {
             return Some(st.value);
         }
@@ -460,13 +447,7 @@ fn is_sum(d: Datum) -> bool {
 
 #[inline(always)]
 fn sum_datum(x: f64) -> Datum {
-    let x = if x.abs() < f64::MIN_POSITIVE { 0.0 } else { x };
-    Datum::from(x.to_bits() as usize)
-}
-
-#[inline(always)]
-fn sum_of(d: Datum) -> f64 {
-    f64::from_bits(d.value() as u64)
+    fmgr::f64_datum(if x.abs() < f64::MIN_POSITIVE { 0.0 } else { x })
 }
 
 /// The running sum plus this row's points; None sends the row to the guarded path.
@@ -474,22 +455,18 @@ fn sum_of(d: Datum) -> f64 {
 unsafe fn sum_row(fcinfo: FunctionCallInfo, sm: &ScoreModel, inline_only: bool) -> Option<Datum> {
     unsafe {
         let st = fmgr::arg(fcinfo, 0);
-        let sum = if st.isnull { 0.0 } else { sum_of(st.value) };
-        let e = fmgr::arg(fcinfo, 1);
-        if e.isnull {
-            return Some(sum_datum(sum));
-        }
-        let event = if inline_only {
-            fmgr::varlena_inline(e.value)?
+        let sum = if st.isnull {
+            0.0
         } else {
-            fmgr::varlena_bytes(e.value)
+            fmgr::f64_of(st.value)
         };
-        let t = fmgr::arg(fcinfo, 2);
-        let ts = (!t.isnull).then(|| t.value.value() as i64);
-        Some(match summary::row_points(&sm.model, sm.anchor, event, ts) {
-            Some(p) => sum_datum(sum + p),
-            None => sum_datum(sum),
-        })
+        let (event, ts) = if inline_only {
+            (fmgr::inline_text_arg(fcinfo, 1)?, fmgr::i64_arg(fcinfo, 2))
+        } else {
+            fmgr::event_ts_args(fcinfo)
+        };
+        let points = event.and_then(|e| summary::row_points(&sm.model, sm.anchor, e, ts));
+        Some(sum_datum(sum + points.unwrap_or(0.0)))
     }
 }
 
@@ -545,17 +522,18 @@ pub unsafe extern "C-unwind" fn ces_score_model_combine(fcinfo: FunctionCallInfo
     unsafe {
         let a = fmgr::arg(fcinfo, 0);
         let b = fmgr::arg(fcinfo, 1);
+        let sum_a = !a.isnull && is_sum(a.value);
+        let sum_b = !b.isnull && is_sum(b.value);
+        if !sum_a && !sum_b {
+            return ces_state_combine(fcinfo); // palloc'd states, or NULLs
+        }
+        if (!a.isnull && !sum_a) || (!b.isnull && !sum_b) {
+            mixed_states();
+        }
         match (a.isnull, b.isnull) {
-            (_, true) if a.isnull => fmgr::return_null(fcinfo),
+            (true, _) => b.value,
             (_, true) => a.value,
-            (true, false) if is_sum(b.value) => b.value,
-            (false, false) if is_sum(a.value) || is_sum(b.value) => {
-                if !(is_sum(a.value) && is_sum(b.value)) {
-                    mixed_states();
-                }
-                sum_datum(sum_of(a.value) + sum_of(b.value))
-            }
-            _ => ces_state_combine(fcinfo),
+            _ => sum_datum(fmgr::f64_of(a.value) + fmgr::f64_of(b.value)),
         }
     }
 }
@@ -568,7 +546,7 @@ pub unsafe extern "C-unwind" fn ces_score_model_serialize(fcinfo: FunctionCallIn
     unsafe {
         let st = fmgr::arg(fcinfo, 0).value;
         if is_sum(st) {
-            Datum::from(fmgr::varlena_from(&sum_of(st).to_le_bytes()))
+            Datum::from(fmgr::varlena_from(&fmgr::f64_of(st).to_le_bytes()))
         } else {
             ces_state_serialize(fcinfo)
         }
@@ -595,7 +573,7 @@ pub unsafe extern "C-unwind" fn ces_score_model_final(fcinfo: FunctionCallInfo) 
     unsafe {
         let st = fmgr::arg(fcinfo, 0);
         if !st.isnull && is_sum(st.value) {
-            return sum_of(st.value).into_datum().expect("float8");
+            return fmgr::f64_of(st.value).into_datum().expect("float8");
         }
         ces_state_score(fcinfo)
     }

@@ -76,13 +76,12 @@ unsafe fn lookup<'a, T: 'static>(
     keep_all: bool,
 ) -> &'a T {
     unsafe {
-        let flinfo = (*fcinfo).flinfo;
-        let cache = (*flinfo).fn_extra as *mut Cache<T>;
+        if let Some(v) = constant::<T>(fcinfo) {
+            return v;
+        }
+        let cache = (*(*fcinfo).flinfo).fn_extra as *mut Cache<T>;
         if !cache.is_null() {
             let c = &mut *cache;
-            if c.constant {
-                return &c.entries[0].1;
-            }
             let bytes = fmgr::varlena_bytes(d);
             if c.entries[c.last].0 == bytes {
                 return &c.entries[c.last].1;

@@ -45,9 +45,9 @@ unsafe fn add(fcinfo: FunctionCallInfo, points: Option<f64>) -> Datum {
         let sum = if st.isnull {
             0.0
         } else {
-            f64::from_bits(st.value.value() as u64)
+            fmgr::f64_of(st.value)
         };
-        Datum::from((sum + points.unwrap_or(0.0)).to_bits() as usize)
+        fmgr::f64_datum(sum + points.unwrap_or(0.0))
     }
 }
 
