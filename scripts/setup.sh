@@ -21,8 +21,10 @@ if [[ "$(cargo pgrx --version 2>/dev/null)" != "cargo-pgrx $PGRX_VERSION" ]]; th
     cargo install cargo-pgrx --version "$PGRX_VERSION" --locked
 fi
 
+# Once pgrx knows a PostgreSQL 15, it is left alone: a private copy of the server on PATH
+# (see scripts/private_pg.sh) installs through its own pg_config, not through pgrx init.
 PG_CONFIG="$(command -v pg_config)"
-if ! grep -qs "^pg15 = \"$PG_CONFIG\"" "${PGRX_HOME:-$HOME/.pgrx}/config.toml"; then
+if ! grep -qs "^pg15 = " "${PGRX_HOME:-$HOME/.pgrx}/config.toml"; then
     echo "setup: cargo pgrx init --pg15 $PG_CONFIG"
     cargo pgrx init --pg15 "$PG_CONFIG" >/dev/null
 fi
