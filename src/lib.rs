@@ -19,6 +19,13 @@ mod time;
 
 ::pgrx::pg_module_magic!();
 
+/// Loops in the core whose length comes from input call CHECK_FOR_INTERRUPTS through this
+/// hook; an interrupt raises its ERROR, which unwinds to the calling function's pg_guard.
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    ces_core::interrupt::set_hook(|| pgrx::check_for_interrupts!());
+}
+
 extension_sql_file!("../sql/models.sql", name = "models");
 extension_sql_file!(
     "../sql/ces_score.sql",

@@ -7,6 +7,16 @@ use std::fmt;
 pub enum ErrorKind {
     /// SQLSTATE 22023 invalid_parameter_value
     InvalidParameter,
+    /// SQLSTATE 22P02 invalid_text_representation: a type's text input is malformed.
+    InvalidText,
+    /// SQLSTATE 22P03 invalid_binary_representation: a type's binary input is malformed.
+    InvalidBinary,
+    /// SQLSTATE 22003 numeric_value_out_of_range: a count or sum overflowed.
+    OutOfRange,
+    /// SQLSTATE 54000 program_limit_exceeded: an input is larger than a documented limit.
+    LimitExceeded,
+    /// SQLSTATE 22021 character_not_in_repertoire: bytes that are not valid text.
+    BadEncoding,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +33,45 @@ impl CesError {
             message: message.into(),
             hint: None,
         }
+    }
+
+    pub fn of(kind: ErrorKind, message: impl Into<String>) -> Self {
+        CesError {
+            kind,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// A malformed text form (22P02).
+    pub fn text(message: impl Into<String>) -> Self {
+        Self::of(ErrorKind::InvalidText, message)
+    }
+
+    /// A malformed binary form (22P03).
+    pub fn binary(message: impl Into<String>) -> Self {
+        Self::of(ErrorKind::InvalidBinary, message)
+    }
+
+    /// An overflowing count or sum (22003).
+    pub fn out_of_range(message: impl Into<String>) -> Self {
+        Self::of(ErrorKind::OutOfRange, message)
+    }
+
+    /// An input beyond a documented limit (54000); the message states the limit.
+    pub fn limit(message: impl Into<String>) -> Self {
+        Self::of(ErrorKind::LimitExceeded, message)
+    }
+
+    /// Bytes that are not valid in the expected encoding (22021).
+    pub fn encoding(message: impl Into<String>) -> Self {
+        Self::of(ErrorKind::BadEncoding, message)
+    }
+
+    /// The same error with another kind (a parser shared by text and binary input).
+    pub fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.kind = kind;
+        self
     }
 
     pub fn with_hint(mut self, hint: impl Into<String>) -> Self {

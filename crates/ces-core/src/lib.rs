@@ -6,6 +6,8 @@ pub mod backtest;
 pub mod bands;
 pub mod error;
 pub mod history;
+pub mod interrupt;
+pub mod limits;
 pub mod model;
 pub mod normalize;
 pub mod summary;
