@@ -18,9 +18,18 @@ cluster_start() {
     # A server left behind by an interrupted run is stopped first.
     sudo -u postgres "$PG_BINDIR/pg_ctl" -D "$dir/data" status >/dev/null 2>&1 &&
         sudo -u postgres "$PG_BINDIR/pg_ctl" -D "$dir/data" -m fast stop >/dev/null
+    # Each start gets a fresh log, so scripts/test.sh can tell whether this run crashed a backend.
+    [[ -f "$dir/server.log" ]] && mv -f "$dir/server.log" "$dir/server.log.prev"
     sudo -u postgres "$PG_BINDIR/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w \
         -o "-p $port -k /tmp -c listen_addresses='' -c fsync=off -c jit=off ${CLUSTER_OPTS:-}" start >/dev/null
     export PGHOST=/tmp PGPORT="$port" PGUSER=postgres
+}
+
+# Lines of the server logs under DIR that show a crashed backend (a Rust panic that
+# escaped, an abort, a segfault): PostgreSQL then restarts and cuts every session off.
+cluster_crashes() {
+    find "$1" -name server.log -print0 2>/dev/null |
+        xargs -0 -r grep -HE "terminated by signal|was terminated by exception|PANIC:" || true
 }
 
 cluster_stop() {

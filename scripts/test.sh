@@ -41,5 +41,14 @@ done
 echo "== quick benchmark (correctness only, no timing asserted)"
 if bash bench/run.sh quick; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 
+echo "== server logs: no backend crashed during the run"
+crashes="$(cluster_crashes "$ROOT/target")"
+if [[ -n "$crashes" ]]; then
+    echo "$crashes" | head -20
+    failed=$((failed + 1)); status=1
+else
+    passed=$((passed + 1))
+fi
+
 echo "sql: $passed passed, $failed failed"
 exit "$status"
