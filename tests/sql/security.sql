@@ -6,6 +6,8 @@
 -- default search_path and with public before pg_catalog. None of the look-alikes may run.
 SET client_min_messages = warning;
 SELECT current_database() AS regress_db \gset
+DROP DATABASE IF EXISTS ces_attack;
+DROP ROLE IF EXISTS ces_attacker;
 CREATE ROLE ces_attacker LOGIN;
 CREATE DATABASE ces_attack OWNER ces_attacker;
 \c ces_attack
