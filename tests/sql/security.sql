@@ -181,5 +181,31 @@ SELECT is_called AS any_planted_function_ran FROM public.trap_hits;
 SELECT rolsuper AS attacker_is_superuser FROM pg_roles WHERE rolname = 'ces_attacker';
 \c :regress_db
 SET client_min_messages = warning;
+-- Guards for functions added later. Every SQL or PL/pgSQL function of ces pins its search_path
+-- or has a SQL-standard body (bound at creation):
+SELECT p.oid::regprocedure AS unpinned
+FROM pg_proc p
+JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+JOIN pg_extension x ON x.oid = d.refobjid AND x.extname = 'ces'
+JOIN pg_language l ON l.oid = p.prolang
+WHERE l.lanname NOT IN ('c', 'internal') AND p.prosqlbody IS NULL
+  AND NOT EXISTS (SELECT FROM unnest(p.proconfig) c WHERE c LIKE 'search_path=%')
+ORDER BY 1;
+-- ... and no function that takes `internal` (aggregate support) or sizes buffers from its
+-- arguments (ces_history) is executable by PUBLIC; type receive functions are the system's.
+SELECT p.oid::regprocedure AS public_internal
+FROM pg_proc p
+JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+JOIN pg_extension x ON x.oid = d.refobjid AND x.extname = 'ces'
+WHERE ('internal'::regtype = ANY (p.proargtypes) OR p.proname IN ('ces_history', 'ces_score_trans', 'ces_define_model'))
+  AND p.proname NOT LIKE '%\_recv'
+  AND (p.proacl IS NULL OR EXISTS (SELECT FROM aclexplode(p.proacl) a WHERE a.grantee = 0 AND a.privilege_type = 'EXECUTE'))
+ORDER BY 1;
+-- SECURITY DEFINER functions: only ces_define_model, with a pinned search_path.
+SELECT p.oid::regprocedure AS security_definer, p.proconfig
+FROM pg_proc p
+JOIN pg_depend d ON d.classid = 'pg_proc'::regclass AND d.objid = p.oid AND d.deptype = 'e'
+JOIN pg_extension x ON x.oid = d.refobjid AND x.extname = 'ces'
+WHERE p.prosecdef ORDER BY 1;
 DROP DATABASE ces_attack;
 DROP ROLE ces_attacker;
