@@ -3,26 +3,31 @@
 -- caller are always quoted (%I, quote_ident, regclass), never spliced in.
 
 -- This extension's schema, quoted, for SQL that must work whatever the search_path.
-CREATE FUNCTION ces_schema() RETURNS text LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT pg_catalog.quote_ident(n.nspname)
-    FROM pg_catalog.pg_extension x JOIN pg_catalog.pg_namespace n ON n.oid = x.extnamespace
-    WHERE x.extname = 'ces'
-$$;
+-- Safe with any caller: it takes no argument and reads only the catalogs.
+CREATE FUNCTION ces_schema() RETURNS text LANGUAGE sql STABLE PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT pg_catalog.quote_ident(n.nspname::pg_catalog.text)
+    FROM pg_catalog.pg_extension x JOIN pg_catalog.pg_namespace n ON n.oid OPERATOR(pg_catalog.=) x.extnamespace
+    WHERE x.extname OPERATOR(pg_catalog.=) 'ces'::pg_catalog.name;
+END;
 
 -- The latest published version of a model (42704 with a hint when there is none).
-CREATE FUNCTION ces_latest_version(model_name text) RETURNS integer LANGUAGE plpgsql STABLE AS $$
+CREATE FUNCTION ces_latest_version(model_name text) RETURNS integer LANGUAGE plpgsql STABLE
+SET search_path = pg_catalog, pg_temp AS $$
 DECLARE v integer;
 BEGIN
     SELECT max(r.version) INTO v FROM @extschema@.ces_model_registry r WHERE r.name = model_name;
     IF v IS NULL THEN
-        PERFORM @extschema@.ces_model(model_name);  -- raises "model does not exist"
+        PERFORM @extschema@.ces_model(model_name, NULL::integer);  -- raises "model does not exist"
     END IF;
     RETURN v;
 END $$;
 
-CREATE FUNCTION ces_create_score_view(view_name text, events regclass, account_column text, event_column text,
-                                      ts_column text, model_name text, materialized boolean DEFAULT false)
-RETURNS void LANGUAGE plpgsql AS $$
+-- The work happens with a pinned search_path, so the caller's schema for an unqualified view
+-- name is read first, in the caller's context, by the wrapper below.
+CREATE FUNCTION ces_create_score_view_in(create_in text, view_name text, events regclass, account_column text,
+                                         event_column text, ts_column text, model_name text, materialized boolean)
+RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     parts text[];
     target text;
@@ -37,10 +42,16 @@ BEGIN
     IF array_length(parts, 1) > 2 THEN
         RAISE EXCEPTION 'view name % has too many dots; give [schema.]name', view_name USING ERRCODE = '22023';
     END IF;
+    IF array_length(parts, 1) = 1 THEN
+        IF create_in IS NULL THEN
+            RAISE EXCEPTION 'no schema has been selected to create view % in', view_name USING ERRCODE = '3F000';
+        END IF;
+        parts := ARRAY[create_in] || parts;
+    END IF;
     SELECT string_agg(pg_catalog.quote_ident(p), '.' ORDER BY i) INTO target
     FROM unnest(parts) WITH ORDINALITY AS u(p, i);
     v := @extschema@.ces_latest_version(model_name);
-    EXECUTE format($view$
+    EXECUTE pg_catalog.format($view$
         CREATE %1$s VIEW %2$s AS
         SELECT s.account,
                %3$s.ces_score(s.summary) AS score,
@@ -48,19 +59,30 @@ BEGIN
                %3$s.ces_last_seen(s.summary) AS last_seen,
                %3$s.ces_event_count(s.summary) AS events,
                %3$s.ces_depth(s.summary) AS depth,
-               %4$L::text AS model,
-               %5$s::integer AS model_version,
+               %4$L::pg_catalog.text AS model,
+               %5$s::pg_catalog.int4 AS model_version,
                s.as_of
         FROM (SELECT e.%6$I AS account, m.as_of,
-                     %3$s.ces_agg(e.%7$I, e.%8$I, %3$s.ces_model_at(m.model, m.as_of)) AS summary
+                     %3$s.ces_agg(e.%7$I::pg_catalog.text, e.%8$I::pg_catalog.timestamptz,
+                                  %3$s.ces_model_at(m.model, m.as_of)) AS summary
               FROM %9$s e,
-                   (SELECT r.model, coalesce((r.model::text::jsonb ->> 'as_of')::timestamptz, now()) AS as_of
-                    FROM %3$s.ces_model_registry r WHERE r.name = %4$L AND r.version = %5$s) m
+                   (SELECT r.model,
+                           COALESCE((r.model::pg_catalog.text::pg_catalog.jsonb OPERATOR(pg_catalog.->>) 'as_of'::pg_catalog.text)::pg_catalog.timestamptz,
+                                    pg_catalog.now()) AS as_of
+                    FROM %3$s.ces_model_registry r
+                    WHERE r.name OPERATOR(pg_catalog.=) %4$L::pg_catalog.text AND r.version OPERATOR(pg_catalog.=) %5$s::pg_catalog.int4) m
               GROUP BY e.%6$I, m.as_of) s
         $view$,
         CASE WHEN materialized THEN 'MATERIALIZED' ELSE '' END, target, ext, model_name, v,
         account_column, event_column, ts_column, events);
 END $$;
+CREATE FUNCTION ces_create_score_view(view_name text, events regclass, account_column text, event_column text,
+                                      ts_column text, model_name text, materialized boolean DEFAULT false)
+RETURNS void LANGUAGE sql
+BEGIN ATOMIC
+    SELECT @extschema@.ces_create_score_view_in(pg_catalog.current_schema()::pg_catalog.text, view_name, events,
+                                                account_column, event_column, ts_column, model_name, materialized);
+END;
 COMMENT ON FUNCTION ces_create_score_view(text, regclass, text, text, text, text, boolean) IS
     'Creates a (materialized) view with one row per account: score, band, last_seen, events, depth, model, model_version, as_of';
 
@@ -75,24 +97,30 @@ CREATE TABLE ces_score_history (
     created_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (model, model_version, account, as_of)
 );
-CREATE INDEX ces_score_history_as_of ON ces_score_history (model, model_version, as_of);
-SELECT pg_catalog.pg_extension_config_dump('ces_score_history', '');
+CREATE INDEX ces_score_history_as_of ON @extschema@.ces_score_history (model, model_version, as_of);
+SELECT pg_catalog.pg_extension_config_dump('@extschema@.ces_score_history'::pg_catalog.regclass, '');
+-- The table belongs to the superuser that ran this script (so no other role can put a trigger
+-- on a table that superusers write to); the extension's owner gets what snapshots and backfills
+-- need, with the right to grant it (see README "Privileges").
 REVOKE ALL ON ces_score_history FROM PUBLIC;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ces_score_history TO @extowner@ WITH GRANT OPTION;
 
--- SQL reading the caller's events as (account, event, ts), identifiers quoted.
+-- SQL reading the caller's events as (account, event, ts), identifiers quoted; event and ts
+-- cast to the exact argument types of the aggregates, so no look-alike overload can match
+-- better. Safe with any arguments: it only formats a string.
 CREATE FUNCTION ces_events_sql(events regclass, account_column text, event_column text, ts_column text)
-RETURNS text LANGUAGE plpgsql STABLE AS $$
+RETURNS text LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     IF events IS NULL OR account_column IS NULL OR event_column IS NULL OR ts_column IS NULL THEN
         RAISE EXCEPTION 'events, account_column, event_column and ts_column must not be NULL' USING ERRCODE = '22023';
     END IF;
-    RETURN format('SELECT e.%I AS account, e.%I AS event, e.%I AS ts FROM %s e',
+    RETURN pg_catalog.format('SELECT e.%I AS account, e.%I::pg_catalog.text AS event, e.%I::pg_catalog.timestamptz AS ts FROM %s e',
                   account_column, event_column, ts_column, events);
 END $$;
 
 CREATE FUNCTION ces_snapshot(model_name text, events regclass, account_column text, event_column text,
                              ts_column text, as_of timestamptz DEFAULT now())
-RETURNS bigint LANGUAGE plpgsql AS $$
+RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v integer := @extschema@.ces_latest_version(model_name);
     ext text := @extschema@.ces_schema();
@@ -102,16 +130,22 @@ BEGIN
     IF as_of IS NULL OR NOT isfinite(as_of) THEN
         RAISE EXCEPTION 'as_of must be a finite timestamp' USING ERRCODE = '22023';
     END IF;
+    -- Writers of one model's history take turns (snapshots and backfills of the same model
+    -- would otherwise collide on the primary key or deadlock); the rows are upserted, so a
+    -- transaction that sees an older state still never raises 23505.
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('ces_score_history'), pg_catalog.hashtext(model_name));
     DELETE FROM @extschema@.ces_score_history h
     WHERE h.model = model_name AND h.model_version = v AND h.as_of = ces_snapshot.as_of;
     -- Every account with an event at or before as_of gets a row (0 when none is in the window).
     -- The model is resolved once and passed as a parameter: an expression here would be
     -- evaluated (a registry lookup) on every row.
-    EXECUTE format($q$
+    EXECUTE pg_catalog.format($q$
         INSERT INTO %1$s.ces_score_history (model, model_version, account, as_of, score, band)
-        SELECT $1, $2, x.account::text, $3, x.score, %1$s.ces_band(x.score)
+        SELECT $1, $2, x.account::pg_catalog.text, $3, x.score, %1$s.ces_band(x.score)
         FROM (SELECT src.account, %1$s.ces_score(src.event, src.ts, $4) AS score
-              FROM (%2$s) src WHERE src.ts <= $3 GROUP BY src.account) x
+              FROM (%2$s) src WHERE src.ts OPERATOR(pg_catalog.<=) $3 GROUP BY src.account) x
+        ON CONFLICT (model, model_version, account, as_of)
+        DO UPDATE SET score = EXCLUDED.score, band = EXCLUDED.band, created_at = EXCLUDED.created_at
         $q$, ext, src)
     USING model_name, v, as_of, @extschema@.ces_model_at(@extschema@.ces_model(model_name, v), as_of);
     GET DIAGNOSTICS n = ROW_COUNT;
@@ -128,12 +162,20 @@ CREATE FUNCTION ces_history_final(internal) RETURNS double precision[]
 CREATE AGGREGATE ces_history(event text, ts timestamptz, model ces_model, from_ts timestamptz,
                              step_us bigint, n_dates integer, expected_accounts bigint) (
     -- about 12 bytes per event of an account (100 events: 1.5 kB)
-    SFUNC = ces_history_trans, STYPE = internal, SSPACE = 2048, FINALFUNC = ces_history_final
+    SFUNC = @extschema@.ces_history_trans, STYPE = internal, SSPACE = 2048, FINALFUNC = @extschema@.ces_history_final
 );
+-- Internal: only ces_backfill calls it. Its arguments size its buffers, so it is not for
+-- PUBLIC; the extension's owner holds it and grants it with the backfill recipe. (An
+-- aggregate checks its support functions against its owner, so revoking them is safe.)
+REVOKE ALL ON FUNCTION ces_history_trans(internal, text, timestamptz, ces_model, timestamptz, bigint, integer, bigint),
+                       ces_history_final(internal) FROM PUBLIC;
+REVOKE ALL ON FUNCTION ces_history(text, timestamptz, ces_model, timestamptz, bigint, integer, bigint) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION ces_history(text, timestamptz, ces_model, timestamptz, bigint, integer, bigint)
+    TO @extowner@ WITH GRANT OPTION;
 
 CREATE FUNCTION ces_backfill(model_name text, events regclass, account_column text, event_column text,
                              ts_column text, from_ts timestamptz, to_ts timestamptz, step interval DEFAULT '1 day')
-RETURNS bigint LANGUAGE plpgsql AS $$
+RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v integer := @extschema@.ces_latest_version(model_name);
     ext text := @extschema@.ces_schema();
@@ -170,6 +212,10 @@ BEGIN
     JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
     WHERE s.schemaname = n.nspname AND s.tablename = c.relname AND s.attname = account_column;
 
+    -- Writers of one model's history take turns (snapshots and backfills of the same model
+    -- would otherwise collide on the primary key or deadlock); the rows are upserted, so a
+    -- transaction that sees an older state still never raises 23505.
+    PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('ces_score_history'), pg_catalog.hashtext(model_name));
     DELETE FROM @extschema@.ces_score_history h
     WHERE h.model = model_name AND h.model_version = v AND h.as_of >= from_ts AND h.as_of <= to_ts
       AND (extract(epoch FROM h.as_of - from_ts) % step_s) = 0;
@@ -177,13 +223,17 @@ BEGIN
     -- One pass over the events: each account's events go into per-step buckets, and every
     -- date's score comes from the buckets in its window (dates in fixed-length steps, so a
     -- daylight-saving change does not move them).
-    EXECUTE format($q$
+    EXECUTE pg_catalog.format($q$
         INSERT INTO %1$s.ces_score_history (model, model_version, account, as_of, score, band)
-        SELECT $1, $2, x.account::text, $3 + make_interval(secs => (i - 1) * $4), x.s[i], %1$s.ces_band(x.s[i])
+        SELECT $1, $2, x.account::pg_catalog.text,
+               $3 OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => ((i OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) $4)::pg_catalog.float8),
+               x.s[i], %1$s.ces_band(x.s[i])
         FROM (SELECT src.account, %1$s.ces_history(src.event, src.ts, $5, $3, $6, $7, $8) AS s
-              FROM (%2$s) src WHERE src.ts <= $9 GROUP BY src.account) x,
-             generate_subscripts(x.s, 1) i
+              FROM (%2$s) src WHERE src.ts OPERATOR(pg_catalog.<=) $9 GROUP BY src.account) x,
+             pg_catalog.generate_subscripts(x.s, 1) i
         WHERE x.s[i] IS NOT NULL
+        ON CONFLICT (model, model_version, account, as_of)
+        DO UPDATE SET score = EXCLUDED.score, band = EXCLUDED.band, created_at = EXCLUDED.created_at
         $q$, ext, src)
     USING model_name, v, from_ts, step_s, model, (step_s * 1000000)::bigint, n_dates::integer, expected, to_ts;
     GET DIAGNOSTICS total = ROW_COUNT;
@@ -195,7 +245,7 @@ COMMENT ON FUNCTION ces_backfill(text, regclass, text, text, text, timestamptz, 
 
 -- The nearest snapshot at or before an instant, for a model's latest version in the history.
 CREATE FUNCTION ces_history_at(model_name text, at timestamptz, OUT model_version integer, OUT as_of timestamptz)
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     SELECT max(h.model_version) INTO model_version FROM @extschema@.ces_score_history h WHERE h.model = model_name;
     IF model_version IS NULL THEN
@@ -210,7 +260,7 @@ CREATE FUNCTION ces_drops(model_name text, as_of timestamptz, lookback interval 
                           min_drop_pct double precision DEFAULT 20)
 RETURNS TABLE (account text, score_then double precision, score_now double precision, drop_pct double precision,
                band_then text, band_now text)
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     now_v integer; now_at timestamptz; then_at timestamptz; then_v integer;
 BEGIN
@@ -241,7 +291,7 @@ COMMENT ON FUNCTION ces_drops(text, timestamptz, interval, double precision) IS
 
 CREATE FUNCTION ces_band_transitions(model_name text, from_as_of timestamptz, to_as_of timestamptz)
 RETURNS TABLE (from_band text, to_band text, accounts bigint)
-LANGUAGE plpgsql STABLE AS $$
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v integer; from_at timestamptz; to_at timestamptz;
 BEGIN

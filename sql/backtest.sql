@@ -6,7 +6,7 @@ CREATE FUNCTION ces_auc_final(internal) RETURNS double precision
     LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_auc_final';
 -- The final function sorts the collected scores in place.
 CREATE AGGREGATE ces_auc(score double precision, outcome boolean) (
-    SFUNC = ces_auc_trans, STYPE = internal, FINALFUNC = ces_auc_final, FINALFUNC_MODIFY = READ_WRITE,
+    SFUNC = @extschema@.ces_auc_trans, STYPE = internal, FINALFUNC = @extschema@.ces_auc_final, FINALFUNC_MODIFY = READ_WRITE,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE ces_auc(double precision, boolean) IS
@@ -19,11 +19,15 @@ CREATE FUNCTION ces_lift_trans_default(internal, double precision, boolean) RETU
 CREATE FUNCTION ces_lift_final(internal) RETURNS jsonb
     LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_lift_final';
 CREATE AGGREGATE ces_lift(score double precision, outcome boolean, bands jsonb) (
-    SFUNC = ces_lift_trans, STYPE = internal, SSPACE = 128, FINALFUNC = ces_lift_final, PARALLEL = SAFE
+    SFUNC = @extschema@.ces_lift_trans, STYPE = internal, SSPACE = 128, FINALFUNC = @extschema@.ces_lift_final, PARALLEL = SAFE
 );
 -- Aggregates take no DEFAULT arguments: this form uses ces_default_bands().
 CREATE AGGREGATE ces_lift(score double precision, outcome boolean) (
-    SFUNC = ces_lift_trans_default, STYPE = internal, SSPACE = 128, FINALFUNC = ces_lift_final, PARALLEL = SAFE
+    SFUNC = @extschema@.ces_lift_trans_default, STYPE = internal, SSPACE = 128, FINALFUNC = @extschema@.ces_lift_final, PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE ces_lift(double precision, boolean, jsonb) IS
     'Per band, in band order: n, positives, rate and lift against the overall rate';
+REVOKE ALL ON FUNCTION ces_auc_trans(internal, double precision, boolean), ces_auc_final(internal),
+                       ces_lift_trans(internal, double precision, boolean, jsonb),
+                       ces_lift_trans_default(internal, double precision, boolean),
+                       ces_lift_final(internal) FROM PUBLIC;

@@ -7,17 +7,19 @@ CREATE FUNCTION ces_score_trans(double precision, text, timestamptz, jsonb) RETU
 
 -- The state is the running sum (by value, in the hash entry); float8pl combines partial sums.
 CREATE AGGREGATE ces_score(event text, ts timestamptz, weights jsonb) (
-    SFUNC = ces_score_trans,
+    SFUNC = @extschema@.ces_score_trans,
     STYPE = double precision,
-    COMBINEFUNC = float8pl,
+    COMBINEFUNC = pg_catalog.float8pl,
     -- As a moving window (RANGE ... PRECEDING) rows leave the frame through the inverse
     -- function; the moving state keeps exact counts per event type (see models.sql).
-    MSFUNC = ces_weights_trans,
-    MINVFUNC = ces_weights_inv,
+    MSFUNC = @extschema@.ces_weights_trans,
+    MINVFUNC = @extschema@.ces_weights_inv,
     MSTYPE = internal,
-    MFINALFUNC = ces_state_score,
+    MFINALFUNC = @extschema@.ces_state_score,
     PARALLEL = SAFE
 );
+-- Support functions are for the aggregate only (it checks them against its owner, not the caller).
+REVOKE ALL ON FUNCTION ces_score_trans(double precision, text, timestamptz, jsonb) FROM PUBLIC;
 COMMENT ON AGGREGATE ces_score(text, timestamptz, jsonb) IS
     'Customer Engagement Score: sum of weights[event] over the rows; NULL for no rows, 0 when nothing is weighted';
 

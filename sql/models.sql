@@ -14,18 +14,24 @@ CREATE FUNCTION ces_model_recv(internal) RETURNS ces_model
 CREATE FUNCTION ces_model_send(ces_model) RETURNS bytea
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_model_send';
 CREATE TYPE ces_model (
-    INPUT = ces_model_in, OUTPUT = ces_model_out, RECEIVE = ces_model_recv, SEND = ces_model_send,
+    INPUT = @extschema@.ces_model_in, OUTPUT = @extschema@.ces_model_out,
+    RECEIVE = @extschema@.ces_model_recv, SEND = @extschema@.ces_model_send,
     INTERNALLENGTH = VARIABLE, STORAGE = extended, CATEGORY = 'U', PREFERRED = true
 );
 COMMENT ON TYPE ces_model IS 'Customer Engagement Score model: weights, half-life decay, caps, lookback and as_of, as canonical JSON';
 
 -- Models compare by their canonical text.
+-- SQL-standard bodies: bound here, at creation, so no search_path can redirect them; still inlined.
 CREATE FUNCTION ces_model_eq(ces_model, ces_model) RETURNS boolean
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT $1::text = $2::text $$;
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN $1::pg_catalog.text OPERATOR(pg_catalog.=) $2::pg_catalog.text;
 CREATE FUNCTION ces_model_ne(ces_model, ces_model) RETURNS boolean
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$ SELECT $1::text <> $2::text $$;
-CREATE OPERATOR = (LEFTARG = ces_model, RIGHTARG = ces_model, PROCEDURE = ces_model_eq, COMMUTATOR = =, NEGATOR = <>);
-CREATE OPERATOR <> (LEFTARG = ces_model, RIGHTARG = ces_model, PROCEDURE = ces_model_ne, COMMUTATOR = <>, NEGATOR = =);
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN $1::pg_catalog.text OPERATOR(pg_catalog.<>) $2::pg_catalog.text;
+CREATE OPERATOR = (LEFTARG = ces_model, RIGHTARG = ces_model, PROCEDURE = @extschema@.ces_model_eq,
+                   COMMUTATOR = OPERATOR(@extschema@.=), NEGATOR = OPERATOR(@extschema@.<>));
+CREATE OPERATOR <> (LEFTARG = ces_model, RIGHTARG = ces_model, PROCEDURE = @extschema@.ces_model_ne,
+                    COMMUTATOR = OPERATOR(@extschema@.<>), NEGATOR = OPERATOR(@extschema@.=));
 
 CREATE FUNCTION ces_model(weights jsonb, half_life interval DEFAULT NULL, lookback interval DEFAULT NULL,
                           as_of timestamptz DEFAULT NULL) RETURNS ces_model
@@ -44,7 +50,8 @@ CREATE FUNCTION ces_summary_recv(internal) RETURNS ces_summary
 CREATE FUNCTION ces_summary_send(ces_summary) RETURNS bytea
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_summary_send';
 CREATE TYPE ces_summary (
-    INPUT = ces_summary_in, OUTPUT = ces_summary_out, RECEIVE = ces_summary_recv, SEND = ces_summary_send,
+    INPUT = @extschema@.ces_summary_in, OUTPUT = @extschema@.ces_summary_out,
+    RECEIVE = @extschema@.ces_summary_recv, SEND = @extschema@.ces_summary_send,
     INTERNALLENGTH = VARIABLE, STORAGE = extended
 );
 COMMENT ON TYPE ces_summary IS 'Per-account engagement summary: counts and decayed sums per event type, with its model';
@@ -83,33 +90,51 @@ CREATE FUNCTION ces_score_model_deserialize(bytea, internal) RETURNS internal
 CREATE FUNCTION ces_score_model_final(internal) RETURNS double precision
     LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_score_model_final';
 
+-- Support functions are for the aggregates only: an aggregate checks EXECUTE on them against
+-- its owner, not the caller, so PUBLIC needs none (and gets none: they take `internal`).
+REVOKE ALL ON FUNCTION ces_model_trans(internal, text, timestamptz, ces_model),
+                       ces_model_inv(internal, text, timestamptz, ces_model),
+                       ces_weights_trans(internal, text, timestamptz, jsonb),
+                       ces_weights_inv(internal, text, timestamptz, jsonb),
+                       ces_rollup_trans(internal, ces_summary),
+                       ces_state_combine(internal, internal),
+                       ces_state_serialize(internal),
+                       ces_state_deserialize(bytea, internal),
+                       ces_state_score(internal),
+                       ces_state_summary(internal),
+                       ces_score_model_trans(internal, text, timestamptz, ces_model),
+                       ces_score_model_combine(internal, internal),
+                       ces_score_model_serialize(internal),
+                       ces_score_model_deserialize(bytea, internal),
+                       ces_score_model_final(internal) FROM PUBLIC;
+
 -- SSPACE: the state is a 48-byte header plus 16 bytes per weighted event type; without it
 -- PostgreSQL assumes 8 kB per group and hash aggregation spills to disk beyond ~65k groups.
 CREATE AGGREGATE ces_score(event text, ts timestamptz, model ces_model) (
-    SFUNC = ces_score_model_trans, STYPE = internal, SSPACE = 256, FINALFUNC = ces_score_model_final,
-    COMBINEFUNC = ces_score_model_combine, SERIALFUNC = ces_score_model_serialize,
-    DESERIALFUNC = ces_score_model_deserialize,
-    MSFUNC = ces_model_trans, MINVFUNC = ces_model_inv, MSTYPE = internal, MFINALFUNC = ces_state_score,
+    SFUNC = @extschema@.ces_score_model_trans, STYPE = internal, SSPACE = 256, FINALFUNC = @extschema@.ces_score_model_final,
+    COMBINEFUNC = @extschema@.ces_score_model_combine, SERIALFUNC = @extschema@.ces_score_model_serialize,
+    DESERIALFUNC = @extschema@.ces_score_model_deserialize,
+    MSFUNC = @extschema@.ces_model_trans, MINVFUNC = @extschema@.ces_model_inv, MSTYPE = internal, MFINALFUNC = @extschema@.ces_state_score,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE ces_score(text, timestamptz, ces_model) IS
     'Customer Engagement Score under a model: windowed, decayed and capped weighted counts';
 
 CREATE AGGREGATE ces_agg(event text, ts timestamptz, model ces_model) (
-    SFUNC = ces_model_trans, STYPE = internal, SSPACE = 256, FINALFUNC = ces_state_summary,
-    COMBINEFUNC = ces_state_combine, SERIALFUNC = ces_state_serialize, DESERIALFUNC = ces_state_deserialize,
+    SFUNC = @extschema@.ces_model_trans, STYPE = internal, SSPACE = 256, FINALFUNC = @extschema@.ces_state_summary,
+    COMBINEFUNC = @extschema@.ces_state_combine, SERIALFUNC = @extschema@.ces_state_serialize, DESERIALFUNC = @extschema@.ces_state_deserialize,
     PARALLEL = SAFE
 );
 CREATE AGGREGATE ces_agg(event text, ts timestamptz, weights jsonb) (
-    SFUNC = ces_weights_trans, STYPE = internal, SSPACE = 256, FINALFUNC = ces_state_summary,
-    COMBINEFUNC = ces_state_combine, SERIALFUNC = ces_state_serialize, DESERIALFUNC = ces_state_deserialize,
+    SFUNC = @extschema@.ces_weights_trans, STYPE = internal, SSPACE = 256, FINALFUNC = @extschema@.ces_state_summary,
+    COMBINEFUNC = @extschema@.ces_state_combine, SERIALFUNC = @extschema@.ces_state_serialize, DESERIALFUNC = @extschema@.ces_state_deserialize,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE ces_agg(text, timestamptz, ces_model) IS 'Builds a ces_summary: read it with ces_score, ces_breakdown, ...';
 
 CREATE AGGREGATE ces_rollup(ces_summary) (
-    SFUNC = ces_rollup_trans, STYPE = internal, SSPACE = 256, FINALFUNC = ces_state_summary,
-    COMBINEFUNC = ces_state_combine, SERIALFUNC = ces_state_serialize, DESERIALFUNC = ces_state_deserialize,
+    SFUNC = @extschema@.ces_rollup_trans, STYPE = internal, SSPACE = 256, FINALFUNC = @extschema@.ces_state_summary,
+    COMBINEFUNC = @extschema@.ces_state_combine, SERIALFUNC = @extschema@.ces_state_serialize, DESERIALFUNC = @extschema@.ces_state_deserialize,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE ces_rollup(ces_summary) IS
@@ -130,10 +155,12 @@ CREATE FUNCTION ces_summary_breakdown(summary ces_summary) RETURNS jsonb
     LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_summary_breakdown';
 CREATE FUNCTION ces_breakdown(summary ces_summary)
     RETURNS TABLE (event text, events bigint, weight double precision, points double precision, capped boolean)
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
     SELECT x.event, x.events, x.weight, x.points, x.capped
-    FROM jsonb_to_recordset(@extschema@.ces_summary_breakdown(summary))
-         AS x(event text, events bigint, weight double precision, points double precision, capped boolean)
-$$;
+    FROM pg_catalog.jsonb_to_recordset(@extschema@.ces_summary_breakdown(summary))
+         AS x(event pg_catalog.text, events pg_catalog.int8, weight pg_catalog.float8, points pg_catalog.float8,
+              capped pg_catalog.bool);
+END;
 COMMENT ON FUNCTION ces_breakdown(ces_summary) IS
     'One row per weighted event type seen (plus one for unweighted events); points add up to the score';

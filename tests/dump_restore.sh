@@ -6,6 +6,8 @@ SRC=ces_dump_src DST=ces_dump_dst
 DUMP="$(mktemp -d)/ces.dump"
 psql -qX -d postgres -c "DROP DATABASE IF EXISTS $SRC" -c "DROP DATABASE IF EXISTS $DST" \
      -c "CREATE DATABASE $SRC" -c "CREATE DATABASE $DST" 2>/dev/null
+# Grants on the extension's objects (README "Privileges") are dumped and restored too.
+psql -qX -d postgres -c "DROP ROLE IF EXISTS ces_dump_analyst" -c "CREATE ROLE ces_dump_analyst" 2>/dev/null
 psql -qX -v ON_ERROR_STOP=1 -d "$SRC" >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION ces;
@@ -19,6 +21,8 @@ FROM (VALUES ('login', timestamptz '2026-09-30 00:00+00'), ('ticket', '2026-09-2
 CREATE TABLE ev AS SELECT 'a' || (i % 7) AS account, 'login' AS event, timestamptz '2026-09-01 00:00+00' + i * interval '1 hour' AS ts
 FROM generate_series(1, 500) i;
 SELECT ces_backfill('health', 'ev', 'account', 'event', 'ts', '2026-09-10 00:00+00', '2026-09-20 00:00+00');
+GRANT EXECUTE ON FUNCTION ces_define_model(text, ces_model, text) TO ces_dump_analyst;
+GRANT SELECT, INSERT, UPDATE, DELETE ON ces_score_history TO ces_dump_analyst;
 SQL
 pg_dump -Fc -d "$SRC" -f "$DUMP"
 pg_restore -d "$DST" "$DUMP"
@@ -26,8 +30,12 @@ pg_restore -d "$DST" "$DUMP"
 query="SELECT name, version, model::text, note FROM ces_models ORDER BY 1, 2"
 history="SELECT model, model_version, account, as_of, score, band FROM ces_score_history ORDER BY 1, 2, 3, 4"
 saved="SELECT id, m::text, s::text, ces_score(s) FROM saved ORDER BY id"
+grants="SELECT has_function_privilege('ces_dump_analyst', 'ces_define_model(text, ces_model, text)', 'EXECUTE'),
+               has_table_privilege('ces_dump_analyst', 'ces_score_history', 'INSERT'),
+               has_table_privilege('ces_dump_analyst', 'ces_model_registry', 'INSERT')"
 status=0
-for q in "$query" "$saved" "$history"; do
+[[ "$(psql -qXtA -d "$SRC" -c "$grants")" == "t|t|f" ]] || { echo "dump_restore: grants not as granted"; status=1; }
+for q in "$query" "$saved" "$history" "$grants"; do
     if [[ "$(psql -qXtA -d "$SRC" -c "$q")" != "$(psql -qXtA -d "$DST" -c "$q")" ]]; then
         echo "dump_restore: differs after restore: $q"; status=1
     fi
@@ -40,7 +48,7 @@ if psql -qXtA -d "$DST" -c "DELETE FROM ces_model_registry" >/dev/null 2>&1; the
 fi
 models=$(psql -qXtA -d "$DST" -c "SELECT count(*) FROM ces_models")
 history_rows=$(psql -qXtA -d "$DST" -c "SELECT count(*) FROM ces_score_history")
-psql -qX -d postgres -c "DROP DATABASE $SRC" -c "DROP DATABASE $DST"
+psql -qX -d postgres -c "DROP DATABASE $SRC" -c "DROP DATABASE $DST" -c "DROP ROLE ces_dump_analyst"
 rm -rf "$(dirname "$DUMP")"
 if [[ $status -eq 0 ]]; then
     echo "dump_restore: ok ($models models after restore and one more version, $history_rows history rows)"

@@ -29,10 +29,11 @@ SELECT expect_error($$UPDATE ces_model_registry SET note = 'changed' WHERE name 
 SELECT expect_error($$DELETE FROM ces_model_registry WHERE name = 'health'$$);
 SELECT expect_error($$TRUNCATE ces_model_registry$$);
 
--- Any role reads models; defining one needs INSERT on ces_model_registry.
+-- Any role reads models; publishing needs EXECUTE on ces_define_model, and no role writes
+-- registry rows directly (tests/sql/security_privileges.sql has the full privilege model).
 CREATE ROLE ces_reader;
 CREATE ROLE ces_modeler;
-GRANT INSERT ON ces_model_registry TO ces_modeler;
+GRANT EXECUTE ON FUNCTION ces_define_model(text, ces_model, text) TO ces_modeler;
 SET LOCAL ROLE ces_reader;
 SELECT count(*) AS visible FROM ces_models;
 SELECT ces_model('onboarding');
@@ -40,6 +41,8 @@ SELECT expect_error($$SELECT ces_define_model('mine', '{"a":1}')$$);
 RESET ROLE;
 SET LOCAL ROLE ces_modeler;
 SELECT ces_define_model('mine', '{"a":1}') AS modeler_can_define;
+SELECT created_by FROM ces_models WHERE name = 'mine';
+SELECT expect_error($$INSERT INTO ces_model_registry (name, version, model, created_by) VALUES ('mine', 2147483647, '{"a":1}', 'someone_else')$$);
 RESET ROLE;
 ROLLBACK;
 -- With no models defined, the hint says how to publish one.
