@@ -59,12 +59,15 @@ SELECT ces_normalize(0, -1e308, 1e308) AS mid,
        ces_normalize('Infinity', -1e308, 1e308) AS inf_clamped;
 
 -- 5. Bands: schemes beyond the documented maximum are refused up front with 54000: the
--- issue's 200k-band scheme (about 7 MB, over the byte limit), and 1,001 short bands (over the
--- count limit). 1,000 bands are legal, and a duplicate name among them is found at once.
+-- issue's 200k-band scheme (about 7 MB of text, refused from its jsonb size before it is
+-- printed), and 1,001 short bands (over the count limit). 1,000 bands are legal, and a duplicate name among them is found at once.
 SELECT expect_error(format('SELECT ces_band(1, %L::jsonb)',
   (SELECT jsonb_agg(jsonb_build_object('name', 'b' || i, 'upto', i) ORDER BY i) || '[{"name":"top"}]' FROM generate_series(1, 200000) i)));
 SELECT expect_error(format('SELECT ces_band(1, %L::jsonb)',
   (SELECT jsonb_agg(jsonb_build_object('name', 'b' || i, 'upto', i) ORDER BY i) || '[{"name":"top"}]' FROM generate_series(1, 1000) i)));
+-- 900 bands with 1,200-character names: legal in count, over 1 MiB of text.
+SELECT expect_error(format('SELECT ces_band(1, %L::jsonb)',
+  (SELECT jsonb_agg(jsonb_build_object('name', lpad(i::text, 1200, 'x'), 'upto', i) ORDER BY i) || '[{"name":"top"}]' FROM generate_series(1, 899) i)));
 CREATE TEMP TABLE big_bands AS
 SELECT jsonb_agg(jsonb_build_object('name', 'b' || i, 'upto', i) ORDER BY i) || '[{"name":"top"}]' AS b FROM generate_series(1, 999) i;
 SELECT ces_band(-1, b) AS lowest, ces_band(500.5, b) AS middle, ces_band(999, b) AS last_bound, ces_band(1e9, b) AS top FROM big_bands;
