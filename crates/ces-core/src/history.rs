@@ -69,9 +69,11 @@ impl Layout {
         let lead = window.max(1) - 1 + (window == 0) as i64;
         let buckets = lead.saturating_add(n_dates);
         if buckets > MAX_HISTORY_BUCKETS as i64 {
-            return Err(too_many(format!(
-                "{n_dates} dates with a window of {window} steps need {buckets} buckets"
-            )));
+            return Err(too_many(if window > 0 {
+                format!("{n_dates} dates with a window of {window} steps need {buckets} buckets")
+            } else {
+                format!("{n_dates} dates need {buckets} buckets")
+            }));
         }
         let slots = (buckets as u64).saturating_mul(event_types as u64);
         if slots > MAX_HISTORY_SLOTS as u64 {
