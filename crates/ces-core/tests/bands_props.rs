@@ -199,7 +199,7 @@ fn config(cases: u32) -> ProptestConfig {
 }
 
 proptest! {
-    #![proptest_config(config(3000))]
+    #![proptest_config(config(2000))]
 
     #[test]
     fn any_text_never_panics(text in scheme_text(), extra in prop::collection::vec(any::<f64>(), 0..8)) {
