@@ -119,11 +119,14 @@ unsafe fn reserve(s: &mut HistoryState, ctx: pg_sys::MemoryContext) {
     }
 }
 
-/// Appends a record; the caller made room (`reserve`, or checked `len < cap`).
+/// Appends a record; the caller made room (`reserve`, or checked `len < cap`). Runs outside
+/// the pg_guard frame, so it must not panic: without room (never) the record is dropped.
 #[inline(always)]
 unsafe fn push(s: &mut HistoryState, r: Record) {
     unsafe {
-        debug_assert!(s.len < s.cap);
+        if s.len >= s.cap {
+            return;
+        }
         *s.records.add(s.len as usize) = r;
         s.len += 1;
     }
