@@ -2,7 +2,7 @@
 //! The AUC state keeps every score, split by outcome, in palloc'd buffers that grow in the
 //! aggregate context (so PostgreSQL accounts for them); the final function sorts them.
 
-use crate::bands::default_bands;
+use crate::bands::{check_bands_datum, default_bands};
 use crate::error::{raise, OrRaise};
 use crate::fmgr::{self, pg_finfo_v1};
 use crate::model_cache::{self, Source};
@@ -30,8 +30,9 @@ impl Scores {
     unsafe fn push(&mut self, ctx: pg_sys::MemoryContext, v: f64) {
         unsafe {
             if self.len == self.cap {
-                let cap = (self.cap * 2).max(256);
-                let bytes = cap * std::mem::size_of::<f64>();
+                // MemoryContextAllocHuge raises an ERROR (53200, or a size error) beyond memory.
+                let cap = self.cap.saturating_mul(2).max(256);
+                let bytes = cap.saturating_mul(std::mem::size_of::<f64>());
                 self.ptr = if self.ptr.is_null() {
                     pg_sys::MemoryContextAllocHuge(ctx, bytes) as *mut f64
                 } else {
@@ -167,6 +168,9 @@ pub unsafe extern "C-unwind" fn ces_lift_trans(fcinfo: FunctionCallInfo) -> Datu
         let b = fmgr::arg(fcinfo, 3);
         if b.isnull {
             raise(ces_core::CesError::invalid("bands must not be NULL"));
+        }
+        if model_cache::constant::<Bands>(fcinfo).is_none() {
+            check_bands_datum(b.value);
         }
         let bands =
             model_cache::parsed_stable(fcinfo, 3, b.value, Source::Jsonb, Bands::parse_json);

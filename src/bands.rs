@@ -1,12 +1,13 @@
 //! Bands: `ces_band(score)` with the default scheme, `ces_band(score, bands jsonb)`
 //! with a custom one (parsed once per call site), and `ces_default_bands()`.
 
-use crate::error::OrRaise;
+use crate::error::{raise, OrRaise};
 use crate::fmgr::{self, pg_finfo_v1};
 use crate::model_cache::{self, Source};
 use ces_core::bands::DEFAULT_BANDS_JSON;
-use ces_core::Bands;
-use pgrx::pg_sys::{Datum, FunctionCallInfo};
+use ces_core::limits::MAX_BANDS_BYTES;
+use ces_core::{Bands, CesError};
+use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
 use pgrx::prelude::*;
 use pgrx::IntoDatum;
 use std::sync::OnceLock;
@@ -15,6 +16,18 @@ use std::sync::OnceLock;
 pub(crate) fn default_bands() -> &'static Bands {
     static DEFAULT: OnceLock<Bands> = OnceLock::new();
     DEFAULT.get_or_init(Bands::default_bands)
+}
+
+/// Refuses a bands jsonb far beyond the limit before it is detoasted and printed as text
+/// (54000). A scheme within the limits (at most MAX_BANDS bands and MAX_BANDS_BYTES of
+/// text) is never this large as jsonb; the parser checks the text's exact size.
+pub(crate) unsafe fn check_bands_datum(d: Datum) {
+    let size = unsafe { pg_sys::toast_raw_datum_size(d) };
+    if size > 2 * MAX_BANDS_BYTES {
+        raise(CesError::limit(format!(
+            "bands scheme is {size} bytes as jsonb; the limit is {MAX_BANDS_BYTES} bytes of text"
+        )));
+    }
 }
 
 /// Band of a score under the default scheme: churn risk (< 0), very disengaged (<= 40),
@@ -37,6 +50,9 @@ pg_finfo_v1!(pg_finfo_ces_band_custom);
 pub unsafe extern "C-unwind" fn ces_band_custom(fcinfo: FunctionCallInfo) -> Datum {
     unsafe {
         let score = fmgr::f64_of(fmgr::arg(fcinfo, 0).value);
+        if model_cache::constant::<Bands>(fcinfo).is_none() {
+            check_bands_datum(fmgr::arg(fcinfo, 1).value);
+        }
         let bands = model_cache::parsed(
             fcinfo,
             1,

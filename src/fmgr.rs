@@ -223,3 +223,90 @@ pub unsafe fn recv_bytes<'a>(d: Datum) -> &'a [u8] {
         std::slice::from_raw_parts((*buf).data.add(start) as *const u8, len)
     }
 }
+
+/// A growable array of `T` in a PostgreSQL memory context, for scratch space whose size comes
+/// from input: PostgreSQL accounts for it, and running out of memory is an ERROR (53200),
+/// not an abort. Freed with its context; new elements are zeroed, old ones kept on growth.
+pub struct PgBuf<T: Copy> {
+    ptr: *mut T,
+    cap: usize,
+}
+
+impl<T: Copy> Default for PgBuf<T> {
+    fn default() -> Self {
+        PgBuf {
+            ptr: std::ptr::null_mut(),
+            cap: 0,
+        }
+    }
+}
+
+impl<T: Copy> PgBuf<T> {
+    /// The first `len` elements, growing the buffer in `ctx` (MemoryContextAllocHuge) first
+    /// when it is shorter. `T` must be valid when all-zero (numbers and structs of them).
+    pub unsafe fn get(&mut self, ctx: pg_sys::MemoryContext, len: usize) -> &mut [T] {
+        unsafe {
+            if len > self.cap {
+                let size = std::mem::size_of::<T>();
+                let Some(bytes) = len
+                    .checked_mul(size)
+                    .filter(|b| *b <= isize::MAX as usize / 2)
+                else {
+                    pgrx::error!("scratch buffer of {len} elements is too large");
+                };
+                let flags = (pg_sys::MCXT_ALLOC_HUGE | pg_sys::MCXT_ALLOC_ZERO) as i32;
+                let p = pg_sys::MemoryContextAllocExtended(ctx, bytes.max(1), flags) as *mut T;
+                if !self.ptr.is_null() {
+                    std::ptr::copy_nonoverlapping(self.ptr, p, self.cap);
+                    pg_sys::pfree(self.ptr as *mut std::ffi::c_void);
+                }
+                self.ptr = p;
+                self.cap = len;
+            }
+            if len == 0 {
+                &mut []
+            } else {
+                std::slice::from_raw_parts_mut(self.ptr, len)
+            }
+        }
+    }
+}
+
+/// A palloc'd one-dimensional float8[] of `len` elements whose first `nulls` are NULL (a
+/// null bitmap only when `nulls > 0`), and the data of the others, zeroed, to fill in place.
+pub unsafe fn float8_array_after_nulls<'a>(len: usize, nulls: usize) -> (Datum, &'a mut [f64]) {
+    unsafe {
+        let nulls = nulls.min(len);
+        let values = len - nulls;
+        // ArrayType header, then dims[1] and lbound[1], then the bitmap, MAXALIGNed.
+        let head = std::mem::size_of::<pg_sys::ArrayType>() + 2 * std::mem::size_of::<i32>();
+        let bitmap = if nulls > 0 { len.div_ceil(8) } else { 0 };
+        let data_at = (head + bitmap + 7) & !7;
+        let total = values
+            .checked_mul(8)
+            .and_then(|b| b.checked_add(data_at))
+            .filter(|t| *t <= 0x3fff_ffff && len <= i32::MAX as usize) // MaxAllocSize
+            .unwrap_or_else(|| pgrx::error!("array of {len} elements is too large"));
+        let p = pg_sys::palloc0(total) as *mut u8;
+        pgrx::varlena::set_varsize_4b(p as *mut pg_sys::varlena, total as i32);
+        let a = p as *mut pg_sys::ArrayType;
+        (*a).ndim = 1;
+        (*a).dataoffset = if nulls > 0 { data_at as i32 } else { 0 };
+        (*a).elemtype = pg_sys::FLOAT8OID;
+        let dims = p.add(std::mem::size_of::<pg_sys::ArrayType>()) as *mut i32;
+        *dims = len as i32;
+        *dims.add(1) = 1;
+        if nulls > 0 {
+            let bits = std::slice::from_raw_parts_mut(p.add(head), bitmap);
+            for i in nulls..len {
+                bits[i / 8] |= 1 << (i % 8);
+            }
+        }
+        let data = if values == 0 {
+            &mut []
+        } else {
+            std::slice::from_raw_parts_mut(p.add(data_at) as *mut f64, values)
+        };
+        (Datum::from(p), data)
+    }
+}

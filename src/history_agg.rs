@@ -4,18 +4,20 @@
 //! the size of the events. Its final function lays the records into per-step buckets in
 //! scratch buffers reused across accounts and returns the score of every date as a float8[]
 //! (NULL before the account's first event), reporting progress with a NOTICE every tenth of
-//! the expected accounts.
+//! the expected accounts. The layout is validated against the documented limits before
+//! anything is allocated, and every buffer sized by it is palloc'd (an ERROR when memory runs
+//! out, never an abort).
 
-use crate::error::raise;
-use crate::fmgr::{self, pg_finfo_v1};
+use crate::error::{raise, OrRaise};
+use crate::fmgr::{self, pg_finfo_v1, PgBuf};
 use crate::model_cache::{self, Source};
 use crate::model_type::parse_model;
 use ces_core::history::{self, Layout};
+use ces_core::interrupt::Ticker;
 use ces_core::summary::Slot;
 use ces_core::{CesError, Model};
 use pgrx::pg_guard;
 use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
-use pgrx::IntoDatum;
 
 /// 12 bytes, packed: every record an account keeps is read back once, so its size is memory
 /// traffic (unaligned f64 loads cost nothing extra on the CPUs PostgreSQL runs on).
@@ -35,15 +37,12 @@ struct Record {
 struct HistoryState {
     model: *const Model,
     records: *mut Record,
-    from: i64,
-    step: i64,
+    /// Validated: every record's slot is below its `n_buckets() × model.len()`.
+    layout: Layout,
     len: u32,
     cap: u32,
     /// First date any row of the account is visible on; u32::MAX before one is.
     seen_from: u32,
-    n_dates: u32,
-    /// Buckets per window (lookback / step); 0 without a lookback.
-    window: u32,
     /// For progress NOTICEs (0: none).
     expected_accounts: u32,
 }
@@ -51,79 +50,40 @@ struct HistoryState {
 const STATE_ALIGN: usize = 64;
 const _: () = assert!(std::mem::size_of::<HistoryState>() == 56);
 
-impl HistoryState {
-    #[inline(always)]
-    fn layout(&self) -> Layout {
-        Layout {
-            from: self.from,
-            step: self.step,
-            n_dates: self.n_dates as usize,
-            window: (self.window != 0).then_some(self.window as usize),
-        }
-    }
-}
-
 unsafe fn new_state(fcinfo: FunctionCallInfo, model: &Model) -> *mut HistoryState {
     unsafe {
-        let from = fmgr::arg(fcinfo, 4);
-        let step = fmgr::arg(fcinfo, 5);
-        let n_dates = fmgr::arg(fcinfo, 6);
-        if from.isnull || step.isnull || n_dates.isnull {
+        let (Some(from), Some(step), Some(n_dates)) = (
+            fmgr::i64_arg(fcinfo, 4),
+            fmgr::i64_arg(fcinfo, 5),
+            fmgr::i64_arg(fcinfo, 6),
+        ) else {
             raise(CesError::invalid(
                 "ces_history: from_ts, step and n_dates must not be NULL",
-            ));
-        }
-        let step = step.value.value() as i64;
-        let n_dates = n_dates.value.value() as i32;
-        if step <= 0 || n_dates <= 0 {
-            raise(CesError::invalid(
-                "ces_history: step and n_dates must be positive",
-            ));
-        }
-        let window = match model.lookback {
-            Some(lb) if lb % step != 0 => raise(CesError::invalid(
-                "the model's lookback must be a whole number of steps",
-            )),
-            Some(lb) if lb / step > u32::MAX as i64 / 2 => {
-                raise(CesError::invalid("the model's lookback is too many steps"))
-            }
-            Some(lb) => (lb / step) as u32,
-            None => 0,
+            ))
         };
-        let from = from.value.value() as i64;
-        let layout = Layout {
+        // n_dates is an integer: its datum holds a sign-extended int4.
+        let layout = Layout::new(
             from,
             step,
-            n_dates: n_dates as usize,
-            window: (window != 0).then_some(window as usize),
-        };
-        if layout.n_buckets() as u64 * model.len() as u64 > u32::MAX as u64 {
-            raise(CesError::invalid(format!(
-                "ces_history: {n_dates} dates of {} event types are too many for one backfill",
-                model.len()
-            )));
-        }
-        let expected = fmgr::arg(fcinfo, 7);
+            n_dates as i32 as i64,
+            model.lookback,
+            model.len(),
+        )
+        .or_raise();
+        let expected = fmgr::i64_arg(fcinfo, 7).unwrap_or(0);
         let ctx = fmgr::agg_context(fcinfo, "ces_history");
         let size = std::mem::size_of::<HistoryState>();
         let raw = pg_sys::MemoryContextAlloc(ctx, size + STATE_ALIGN - 1) as usize;
         let s = ((raw + STATE_ALIGN - 1) & !(STATE_ALIGN - 1)) as *mut HistoryState;
-        *s = HistoryState {
+        s.write(HistoryState {
             model,
             records: std::ptr::null_mut(),
-            from,
-            step,
+            layout,
             len: 0,
             cap: 0,
             seen_from: u32::MAX,
-            n_dates: n_dates as u32,
-            window,
-            expected_accounts: if expected.isnull {
-                0
-            } else {
-                (expected.value.value() as i64).clamp(0, u32::MAX as i64) as u32
-            },
-        };
+            expected_accounts: expected.clamp(0, u32::MAX as i64) as u32,
+        });
         s
     }
 }
@@ -134,20 +94,22 @@ unsafe fn reserve(s: &mut HistoryState, ctx: pg_sys::MemoryContext) {
         if s.len < s.cap {
             return;
         }
-        if s.cap >= u32::MAX / 2 {
-            raise(CesError::invalid(
-                "ces_history: too many events for one account",
-            ));
-        }
         // Double the bytes, from 128: AllocSet rounds small chunks up to powers of two, so a
-        // capacity of 2^k / 12 records wastes nothing.
+        // capacity of 2^k / 12 records wastes nothing. At most u32::MAX records.
         let size = std::mem::size_of::<Record>();
         let bytes = if s.cap == 0 {
             128
         } else {
             (s.cap as usize * size).next_power_of_two() * 2
         };
-        let cap = (bytes / size) as u32;
+        let cap = (bytes / size).min(u32::MAX as usize) as u32;
+        if cap <= s.len {
+            raise(CesError::limit(format!(
+                "ces_history: one account has more than {} events",
+                u32::MAX
+            )));
+        }
+        let bytes = cap as usize * size;
         s.records = if s.records.is_null() {
             pg_sys::MemoryContextAllocHuge(ctx, bytes) as *mut Record
         } else {
@@ -157,11 +119,14 @@ unsafe fn reserve(s: &mut HistoryState, ctx: pg_sys::MemoryContext) {
     }
 }
 
-/// Appends a record; the caller made room (`reserve`, or checked `len < cap`).
+/// Appends a record; the caller made room (`reserve`, or checked `len < cap`). Runs outside
+/// the pg_guard frame, so it must not panic: without room (never) the record is dropped.
 #[inline(always)]
 unsafe fn push(s: &mut HistoryState, r: Record) {
     unsafe {
-        debug_assert!(s.len < s.cap);
+        if s.len >= s.cap {
+            return;
+        }
         *s.records.add(s.len as usize) = r;
         s.len += 1;
     }
@@ -204,7 +169,7 @@ unsafe fn history_fast(fcinfo: FunctionCallInfo) -> Option<Datum> {
 unsafe fn add_row(state: &mut HistoryState, model: &Model, event: Option<&[u8]>, ts: Option<i64>) {
     unsafe {
         let Some(ts) = ts else { return };
-        let (first, place) = state.layout().locate(ts);
+        let (first, place) = state.layout.locate(ts);
         if let Some(first) = first {
             state.seen_from = state.seen_from.min(first as u32);
         }
@@ -214,6 +179,7 @@ unsafe fn add_row(state: &mut HistoryState, model: &Model, event: Option<&[u8]>,
             push(
                 state,
                 Record {
+                    // below MAX_HISTORY_SLOTS, which `Layout::new` checked
                     slot: (bucket * model.len() + i) as u32,
                     factor: model.decay(i, age),
                 },
@@ -251,10 +217,13 @@ unsafe extern "C-unwind" fn history_trans_guarded(fcinfo: FunctionCallInfo) -> D
     }
 }
 
-/// Per call site of the final function: dense buckets reused across accounts, and progress.
+/// Per call site of the final function: palloc'd buckets and scratch reused across
+/// accounts, the decay factors, and progress.
 #[derive(Default)]
 struct Scratch {
-    buckets: Vec<Slot>,
+    buckets: PgBuf<Slot>,
+    scratch: PgBuf<Slot>,
+    factor: PgBuf<f64>,
     ws: history::Workspace,
     done: i64,
     next_tenth: i64,
@@ -272,38 +241,43 @@ pub unsafe extern "C-unwind" fn ces_history_final(fcinfo: FunctionCallInfo) -> D
         let s = &*st.value.cast_mut_ptr::<HistoryState>();
         let model = &*s.model;
         let flinfo = (*fcinfo).flinfo;
+        let mcxt = (*flinfo).fn_mcxt;
         if (*flinfo).fn_extra.is_null() {
             let scratch = Scratch {
                 next_tenth: 1,
                 ..Default::default()
             };
-            let p = pgrx::PgMemoryContexts::For((*flinfo).fn_mcxt).leak_and_drop_on_delete(scratch);
+            let p = pgrx::PgMemoryContexts::For(mcxt).leak_and_drop_on_delete(scratch);
             (*flinfo).fn_extra = p as *mut std::ffi::c_void;
         }
         let scratch = &mut *((*flinfo).fn_extra as *mut Scratch);
         let n = model.len();
-        scratch.buckets.clear();
-        scratch
-            .buckets
-            .resize(s.layout().n_buckets() * n, Slot::default());
+        let layout = &s.layout;
+        let buckets = scratch.buckets.get(mcxt, layout.n_buckets() * n);
+        buckets.fill(Slot::default());
         let records = if s.len == 0 {
             &[][..]
         } else {
             std::slice::from_raw_parts(s.records, s.len as usize)
         };
+        let mut tick = Ticker::default();
         for &r in records {
-            history::add_to(&mut scratch.buckets, r.slot as usize, r.factor);
+            tick.tick();
+            history::add_to(buckets, r.slot as usize, r.factor);
         }
-        let scores = scratch.ws.scores(
+        let seen_from = (s.seen_from as usize).min(layout.n_dates());
+        let (array, out) = fmgr::float8_array_after_nulls(layout.n_dates(), seen_from);
+        scratch.ws.scores(
             model,
-            &s.layout(),
-            &scratch.buckets,
-            (s.seen_from as usize).min(s.n_dates as usize),
+            layout,
+            buckets,
+            scratch.scratch.get(mcxt, layout.scratch_slots(n)),
+            scratch.factor.get(mcxt, layout.factor_len(n)),
+            seen_from,
+            out,
         );
         progress(scratch, s.expected_accounts as i64);
-        scores
-            .into_datum()
-            .unwrap_or_else(|| fmgr::return_null(fcinfo))
+        array
     }
 }
 

@@ -21,3 +21,8 @@ SELECT expect_error($$SELECT ces_normalize(1, 0, 'Infinity')$$);
 SELECT expect_error($$SELECT ces_normalize(1, 0, 10, 100, 0)$$);
 SELECT expect_error($$SELECT ces_normalize(1, 0, 10, 0, '-Infinity')$$);
 SELECT expect_error($$SELECT ces_normalize('NaN', 0, 10)$$);
+
+-- Ranges wider than the largest double: nothing overflows, the answer is finite and in range.
+SELECT ces_normalize(0, -1e308, 1e308) AS mid, ces_normalize(1e308, -1e308, 1e308) AS top,
+       ces_normalize(5e307, -1e308, 1e308) AS three_quarters,
+       ces_normalize(1, 0, 2, -1.7976931348623157e308, 1.7976931348623157e308) AS wide_target;

@@ -1,8 +1,11 @@
 //! Does the score predict the outcome? ROC AUC (exact, O(n log n), ties count one half)
 //! and lift per band, for backtesting a model against renewals or churn.
+//! The sorts are `sort_unstable_by(total_cmp)` (O(n log n), total on any f64); the passes
+//! over their output check for interrupts.
 
 use crate::bands::Bands;
 use crate::error::CesError;
+use crate::interrupt::Ticker;
 
 /// Probability that a random positive scores above a random negative, ties counting one
 /// half (the Mann-Whitney U statistic over P·N). None when a class is empty.
@@ -16,12 +19,16 @@ pub fn auc(pos: &mut [f64], neg: &mut [f64]) -> Option<f64> {
     // Twice the U statistic, in integers: exact for any realistic row count.
     let (mut below, mut at_or_below) = (0usize, 0usize);
     let mut twice_u: u128 = 0;
+    let mut tick = Ticker::default();
     for &x in pos.iter() {
+        tick.tick();
         while below < neg.len() && neg[below] < x {
+            tick.tick();
             below += 1;
         }
         at_or_below = at_or_below.max(below);
         while at_or_below < neg.len() && neg[at_or_below] <= x {
+            tick.tick();
             at_or_below += 1;
         }
         twice_u += (below + at_or_below) as u128;
@@ -50,9 +57,9 @@ pub struct LiftRow {
 
 /// Lift per band from per-band (n, positives) counts, in band order.
 pub fn lift(bands: &Bands, counts: &[(i64, i64)]) -> Vec<LiftRow> {
-    let (n, p) = counts
-        .iter()
-        .fold((0i64, 0i64), |(n, p), c| (n + c.0, p + c.1));
+    let (n, p) = counts.iter().fold((0i64, 0i64), |(n, p), c| {
+        (n.saturating_add(c.0), p.saturating_add(c.1))
+    });
     let overall = if n > 0 { p as f64 / n as f64 } else { 0.0 };
     bands
         .bands()
@@ -71,14 +78,9 @@ pub fn lift(bands: &Bands, counts: &[(i64, i64)]) -> Vec<LiftRow> {
         .collect()
 }
 
-/// Index of the band a score falls in.
+/// Index of the band a score falls in (a binary search over the bounds).
 pub fn band_index(bands: &Bands, score: f64) -> Result<usize, CesError> {
-    let name = bands.classify(score)?;
-    Ok(bands
-        .bands()
-        .iter()
-        .position(|b| b.name == name)
-        .expect("classify returns a band"))
+    bands.index(score)
 }
 
 #[cfg(test)]

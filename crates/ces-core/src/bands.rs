@@ -1,8 +1,13 @@
 //! Score bands: an ascending JSON array such as
 //! `[{"name":"low","upto":40},{"name":"medium","below":80},{"name":"high"}]`.
 //! `upto` is an inclusive upper bound, `below` an exclusive one, and the last band is open.
+//! A scheme is at most `MAX_BANDS` bands and `MAX_BANDS_BYTES` of text, refused up front;
+//! parsing is linear (names checked in a hash set) and checks for interrupts.
 
 use crate::error::{finite_number, json_type_name, CesError};
+use crate::interrupt::Ticker;
+use crate::limits::{MAX_BANDS, MAX_BANDS_BYTES};
+use std::collections::HashSet;
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Bound {
@@ -31,6 +36,12 @@ impl Bands {
     }
 
     pub fn parse_json(text: &str) -> Result<Self, CesError> {
+        if text.len() > MAX_BANDS_BYTES {
+            return Err(CesError::limit(format!(
+                "bands scheme is {} bytes; the limit is {MAX_BANDS_BYTES} bytes",
+                text.len()
+            )));
+        }
         let value: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| CesError::invalid(format!("bands are not valid JSON: {e}")))?;
         Self::from_value(&value)
@@ -48,8 +59,17 @@ impl Bands {
         if items.is_empty() {
             return Err(CesError::invalid("bands must not be empty").with_hint(hint));
         }
+        if items.len() > MAX_BANDS {
+            return Err(CesError::limit(format!(
+                "bands scheme has {} bands; the limit is {MAX_BANDS} bands",
+                items.len()
+            )));
+        }
         let mut bands: Vec<Band> = Vec::with_capacity(items.len());
+        let mut names: HashSet<&str> = HashSet::with_capacity(items.len());
+        let mut tick = Ticker::default();
         for (i, item) in items.iter().enumerate() {
+            tick.tick();
             let obj = item.as_object().ok_or_else(|| {
                 CesError::invalid(format!(
                     "band {} must be a JSON object, got {}",
@@ -74,7 +94,7 @@ impl Bands {
                         i + 1
                     )))
                 }
-                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(serde_json::Value::String(s)) => s,
                 Some(other) => {
                     return Err(CesError::invalid(format!(
                         "band {} name must be a string, got {}",
@@ -83,9 +103,10 @@ impl Bands {
                     )))
                 }
             };
-            if bands.iter().any(|b| b.name == name) {
+            if !names.insert(name) {
                 return Err(CesError::invalid(format!(
-                    "band name \"{name}\" appears twice"
+                    "band name \"{}\" appears twice",
+                    crate::error::shorten(name)
                 )));
             }
             let bound = match (obj.get("upto"), obj.get("below")) {
@@ -128,32 +149,73 @@ impl Bands {
                     )));
                 }
             }
-            bands.push(Band { name, bound });
+            bands.push(Band {
+                name: name.clone(),
+                bound,
+            });
         }
         Ok(Bands { bands })
     }
 
     /// The band of `score`. NaN has no band.
     pub fn classify(&self, score: f64) -> Result<&str, CesError> {
+        Ok(&self.bands[self.index(score)?].name)
+    }
+
+    /// Index of the band of `score`: the first band whose bound admits it. Bounds increase
+    /// strictly and the last band is open, so "admits" is monotone: a binary search.
+    pub fn index(&self, score: f64) -> Result<usize, CesError> {
         if score.is_nan() {
             return Err(CesError::invalid("score is NaN and has no band"));
         }
-        for b in &self.bands {
-            let inside = match b.bound {
-                Bound::UpTo(x) => score <= x,
-                Bound::Below(x) => score < x,
-                Bound::Open => true,
-            };
-            if inside {
-                return Ok(&b.name);
-            }
-        }
-        unreachable!("the last band is open")
+        let admits = |b: &Band| match b.bound {
+            Bound::UpTo(x) => score <= x,
+            Bound::Below(x) => score < x,
+            Bound::Open => true,
+        };
+        // The last band is open (checked by the parser), so the search ends inside.
+        Ok(self
+            .bands
+            .partition_point(|b| !admits(b))
+            .min(self.bands.len() - 1))
+    }
+
+    /// The scheme as JSON text, in the form `parse_json` reads back to an equal scheme.
+    pub fn to_json(&self) -> String {
+        let items: Vec<serde_json::Value> = self
+            .bands
+            .iter()
+            .map(|b| {
+                let mut m = serde_json::Map::new();
+                m.insert("name".into(), serde_json::Value::String(b.name.clone()));
+                match b.bound {
+                    Bound::UpTo(x) => {
+                        m.insert("upto".into(), number(x));
+                    }
+                    Bound::Below(x) => {
+                        m.insert("below".into(), number(x));
+                    }
+                    Bound::Open => {}
+                }
+                serde_json::Value::Object(m)
+            })
+            .collect();
+        serde_json::Value::Array(items).to_string()
     }
 
     pub fn bands(&self) -> &[Band] {
         &self.bands
     }
+}
+
+/// A finite f64 as a JSON number that reads back to the same f64 (shortest round-trip form).
+fn number(x: f64) -> serde_json::Value {
+    let text = if x == x.trunc() && x.abs() < 1e15 {
+        format!("{x:.0}")
+    } else {
+        format!("{x:e}")
+    };
+    serde_json::from_str(&text).expect("a finite f64 prints as a JSON number")
 }
 
 fn bound_value(b: Bound) -> Option<f64> {

@@ -15,7 +15,9 @@ pub const MAX_BANDS: usize = 1_000;
 pub const MAX_BANDS_BYTES: usize = 1 << 20;
 
 /// Buckets (lookback ÷ step, plus dates) kept per account by one backfill.
+/// A 1-year lookback in 1-hour steps over a year of dates needs 17 519.
 pub const MAX_HISTORY_BUCKETS: usize = 1_000_000;
 
-/// Bucket slots (buckets × event types) of one backfill: 16 bytes each in scratch memory.
-pub const MAX_HISTORY_SLOTS: usize = 16 << 20;
+/// Bucket slots (buckets × event types) of one backfill: 48 bytes each in scratch memory
+/// (the buckets, and their prefix and suffix sums), so at most 384 MiB, palloc'd.
+pub const MAX_HISTORY_SLOTS: usize = 8 << 20;

@@ -1,4 +1,6 @@
 //! Linear normalisation of a score from [lo, hi] onto [target_lo, target_hi], clamped.
+//! Finite inputs give a finite result inside the target range: a span that overflows an f64
+//! (hi − lo > f64::MAX) is computed on halves, so no step makes an infinity or a NaN.
 
 use crate::error::{pg_float, CesError};
 
@@ -35,8 +37,25 @@ pub fn normalize(
     if score.is_nan() {
         return Err(CesError::invalid("score is NaN and cannot be normalised"));
     }
-    let t = (score - lo) / (hi - lo);
-    let v = target_lo + t * (target_hi - target_lo);
+    if score <= lo {
+        return Ok(target_lo);
+    }
+    if score >= hi {
+        return Ok(target_hi);
+    }
+    // lo < score < hi: t in [0, 1].
+    let t = if (hi - lo).is_finite() {
+        (score - lo) / (hi - lo)
+    } else {
+        (score / 2.0 - lo / 2.0) / (hi / 2.0 - lo / 2.0)
+    }
+    .clamp(0.0, 1.0);
+    let v = if (target_hi - target_lo).is_finite() {
+        target_lo + t * (target_hi - target_lo)
+    } else {
+        // a convex combination of two finite numbers
+        target_lo * (1.0 - t) + target_hi * t
+    };
     Ok(v.clamp(target_lo, target_hi))
 }
 
@@ -85,5 +104,17 @@ mod tests {
             .unwrap_err()
             .message
             .contains("NaN"));
+    }
+
+    #[test]
+    fn huge_ranges_stay_finite() {
+        assert_eq!(normalize(0.0, -1e308, 1e308, 0.0, 100.0).unwrap(), 50.0);
+        assert_eq!(
+            normalize(0.0, -f64::MAX, f64::MAX, -f64::MAX, f64::MAX).unwrap(),
+            0.0
+        );
+        assert_eq!(normalize(1.0, 0.0, 2.0, -f64::MAX, f64::MAX).unwrap(), 0.0);
+        let v = normalize(f64::MAX, -f64::MAX, f64::MAX, 0.0, 100.0).unwrap();
+        assert_eq!(v, 100.0);
     }
 }
