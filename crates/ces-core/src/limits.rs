@@ -19,3 +19,8 @@ pub const MAX_HISTORY_BUCKETS: usize = 1_000_000;
 
 /// Bucket slots (buckets × event types) of one backfill: 16 bytes each in scratch memory.
 pub const MAX_HISTORY_SLOTS: usize = 16 << 20;
+
+/// Largest |weight| and cap of a model or weights object: with at most 2^63 events per
+/// event type a score stays below 1e15 * 2^63 * MAX_EVENT_TYPES, far from f64 overflow, so
+/// serial and parallel plans (which add in different orders) agree.
+pub const MAX_WEIGHT: f64 = 1e15;
