@@ -9,6 +9,7 @@ use crate::fmgr::{self, pg_finfo_v1};
 use crate::model_cache::{self, Source};
 use crate::model_type::parse_model;
 use crate::time;
+use ces_core::error::ErrorKind;
 use ces_core::summary::{self, Header, Slot, HEADER_BYTES, SLOT_BYTES};
 use ces_core::{CesError, Model, Weights};
 use pgrx::pg_guard;
@@ -329,20 +330,28 @@ pub unsafe extern "C-unwind" fn ces_state_serialize(fcinfo: FunctionCallInfo) ->
     unsafe { encode_state(fmgr::arg(fcinfo, 0).value.cast_mut_ptr::<Header>()) }
 }
 
-/// A summary datum decoded, with its model parsed (cached per call site by the model text).
+fn parse_summary_model(text: &str) -> Result<Model, CesError> {
+    parse_model(text).map_err(|e| match e.kind {
+        ErrorKind::InvalidParameter => CesError {
+            message: format!("invalid ces_summary model: {}", e.message),
+            ..e.with_kind(ErrorKind::InvalidBinary)
+        },
+        _ => e,
+    })
+}
+
+/// A summary datum decoded, with its model parsed (cached per call site by the model text)
+/// and checked against it: the stored value, binary input and the parallel wire format.
 pub unsafe fn open_summary<'a>(
     fcinfo: FunctionCallInfo,
     d: Datum,
 ) -> (summary::Decoded<'a>, &'a Model) {
     unsafe {
         let decoded = summary::decode(fmgr::varlena_bytes(d)).or_raise();
-        let model: &Model = model_cache::parsed_key(fcinfo, decoded.model_body, parse_model);
-        if decoded.slots.len() != model.len() {
-            raise(CesError::invalid(format!(
-                "invalid ces_summary: {} slots for a model of {} event types",
-                decoded.slots.len(),
-                model.len()
-            )));
+        let model: &Model =
+            model_cache::parsed_key(fcinfo, decoded.model_body, parse_summary_model);
+        if let Err(why) = summary::check_model(&decoded.header, &decoded.slots, model) {
+            raise(CesError::binary(format!("invalid ces_summary: {why}")));
         }
         (decoded, model)
     }
@@ -388,7 +397,21 @@ pub unsafe extern "C-unwind" fn ces_state_summary(fcinfo: FunctionCallInfo) -> D
         if st.isnull {
             return fmgr::return_null(fcinfo);
         }
-        encode_state(st.value.cast_mut_ptr::<Header>())
+        let h = st.value.cast_mut_ptr::<Header>();
+        // A rollup re-anchors to its latest as_of, known only now: exact, or nothing left
+        // in the window, or an error (states of ces_agg are always inside).
+        let model = model_of(h);
+        match summary::check_window(&*h, model, "rolling up").or_raise() {
+            summary::Window::Outside => {
+                let empty = vec![Slot::default(); (*h).nslots as usize];
+                Datum::from(fmgr::varlena_from(&summary::encode(
+                    &summary::emptied(&*h),
+                    &empty,
+                    &model.body,
+                )))
+            }
+            _ => encode_state(h),
+        }
     }
 }
 

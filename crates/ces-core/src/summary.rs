@@ -695,9 +695,8 @@ fn check_header(h: &Header, weighted: i64) -> Result<(), String> {
     Ok(())
 }
 
-/// Rules that need the model: a model with time rules has an as_of, without decay every
-/// decayed sum equals its count, and every counted event lies inside the summary's own
-/// lookback window.
+/// Rules that need the model: a model with time rules has an as_of, and without decay every
+/// decayed sum equals its count.
 pub fn check_model(h: &Header, slots: &[Slot], model: &Model) -> Result<(), String> {
     if slots.len() != model.len() {
         return Err(format!(
@@ -722,6 +721,11 @@ pub fn check_model(h: &Header, slots: &[Slot], model: &Model) -> Result<(), Stri
             }
         }
     }
+    Ok(())
+}
+
+/// A summary value (not a partial rollup state) counts only events inside its own window.
+pub fn check_own_window(h: &Header, model: &Model) -> Result<(), String> {
     if window_at(h, model, h.anchor) != Window::Inside {
         return Err("it counts events outside its lookback window".into());
     }
@@ -924,6 +928,7 @@ pub fn from_json(text: &str, tp: &dyn TimeParser) -> Result<(Model, Header, Vec<
     };
     check_header(&header, weighted).map_err(bad)?;
     check_model(&header, &slots, &model).map_err(bad)?;
+    check_own_window(&header, &model).map_err(bad)?;
     Ok((model, header, slots))
 }
 
