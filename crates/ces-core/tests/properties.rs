@@ -19,7 +19,7 @@ const MODELS: [&str; 6] = [
     r#"{"weights":{}}"#,
 ];
 const EVENTS: [&str; 8] = ["login", "ticket", "up", "a", "r", "tiny", "other", "q"];
-const AS_OF: i64 = 846_806_400_000_000; // 2026-10-01 00:00+00
+const AS_OF: i64 = 844_128_000_000_000; // 2026-10-01 00:00+00
 
 /// A summary built the way the extension builds one: rows accumulated at an as_of, then
 /// maybe merged with a second part anchored later.
