@@ -668,7 +668,10 @@ fn check_header(h: &Header, weighted: i64) -> Result<(), String> {
     }
     if h.timed == 1 {
         if !valid_timestamp(h.anchor) || h.anchor == TS_INFINITY || h.anchor == TS_NEG_INFINITY {
-            return Err(format!("as_of {} is not a finite timestamp", h.anchor));
+            return Err(format!(
+                "as_of {} is not a finite timestamp",
+                format_timestamp(h.anchor)
+            ));
         }
     } else if h.anchor != 0 {
         return Err("a summary without as_of has an anchor".into());
