@@ -89,13 +89,13 @@ FROM account_summaries ORDER BY account;
 CREATE TEMP TABLE daily AS
 SELECT account, date_trunc('day', ts, 'UTC') AS day,
        ces_agg(event, ts, ces_model('{"login":1,"team_member_added":10,"project_added":5,"upgraded":50}',
-                                    half_life => '7 days',
+                                    half_life => '7 days', lookback => '30 days',
                                     as_of => date_trunc('day', ts, 'UTC') + interval '1 day')) AS summary
 FROM events GROUP BY 1, 2;
 
 SELECT account, round(ces_score_at(ces_rollup(summary), '2026-11-24 00:00+00')::numeric, 2) AS score_30d
 FROM daily
-WHERE day > timestamptz '2026-11-24 00:00+00' - interval '30 days' AND day < '2026-11-24 00:00+00'
+WHERE day >= timestamptz '2026-11-24 00:00+00' - interval '30 days' AND day < '2026-11-24 00:00+00'
 GROUP BY account ORDER BY account;
 
 SELECT account, ts, ces_score(event, ts, '{"login":1,"upgraded":50}'::jsonb)
