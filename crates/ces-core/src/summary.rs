@@ -169,8 +169,13 @@ pub fn accumulate(
     };
     h.events += 1;
     if let Some(t) = ts {
-        h.last_seen = h.last_seen.max(t);
-        h.first_seen = h.first_seen.min(t);
+        // branches, not min/max: both rarely change, and a store per row costs more
+        if t > h.last_seen {
+            h.last_seen = t;
+        }
+        if t < h.first_seen {
+            h.first_seen = t;
+        }
     }
     match model.weights.index_of(event) {
         Some(i) => {
