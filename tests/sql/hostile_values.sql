@@ -132,6 +132,58 @@ SELECT expect_error($$SELECT ces_score(ces_rollup(s)) FROM par_days$$) AS parall
 RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 
+-- Generated data against the plain-SQL reference: summaries per day, per week and over
+-- arbitrary 5.5-day ranges, each anchored at its range's end. Rolled up over the ranges
+-- that start inside the window at the latest anchor (the recipe), every account's score
+-- equals the hand-written decayed sum over those ranges' events; unfiltered, every account
+-- raises 22023. Serial and forced-parallel plans agree.
+CREATE TABLE gen AS
+SELECT i % 5 AS account, (ARRAY['login', 'ticket', 'up', 'other'])[1 + (i * 7) % 4] AS event,
+       timestamptz '2026-08-01 00:00+00' + ((i * 7919) % (60 * 86400)) * interval '1 second' + interval '0.5 second' AS ts
+FROM generate_series(1, 3000) i;
+CREATE TABLE ranges AS
+SELECT g, account, lo, lo + len AS hi,
+       ces_agg(event, ts, ces_model('{"login":1,"ticket":-2,"up":5}', half_life => '7 days', lookback => '30 days',
+                                    as_of => lo + len)) AS s
+FROM (SELECT g, len, account, event, ts,
+             CASE g WHEN 'week' THEN date_trunc('week', ts, 'UTC')
+                    ELSE timestamptz '2026-08-01 00:00+00' + floor(extract(epoch FROM ts - timestamptz '2026-08-01 00:00+00')
+                                                                 / extract(epoch FROM len)) * len END AS lo
+      FROM gen, (VALUES ('day', interval '1 day'), ('week', interval '7 days'), ('arbitrary', interval '5 days 12 hours')) v(g, len)) x
+GROUP BY g, account, lo, len;
+ANALYZE gen, ranges;
+CREATE TABLE latest AS SELECT g, max(hi) AS a FROM ranges GROUP BY g;
+ANALYZE latest;
+CREATE FUNCTION pg_temp.check_ranges() RETURNS TABLE (g text, accounts bigint, exact bigint, unfiltered_raise bigint) LANGUAGE sql AS $$
+  SELECT r.g, count(*),
+         count(*) FILTER (WHERE abs(r.score - p.score) <= 1e-9 * greatest(abs(p.score), 1)),
+         count(*) FILTER (WHERE expect_error(format('SELECT ces_rollup(s) FROM ranges WHERE g = %L AND account = %s', r.g, r.account)) LIKE '22023: rolling up at%')
+  FROM (SELECT ranges.g, account, ces_score(ces_rollup(s)) AS score FROM ranges JOIN latest USING (g)
+        WHERE lo >= a - interval '30 days' GROUP BY ranges.g, account) r
+  JOIN (SELECT l.g, account, sum(CASE event WHEN 'login' THEN 1 WHEN 'ticket' THEN -2 WHEN 'up' THEN 5 ELSE 0 END
+                                 * power(0.5, extract(epoch FROM l.a - ts) / extract(epoch FROM interval '7 days'))) AS score
+        FROM gen, latest l
+        WHERE ts > l.a - interval '30 days' AND ts <= l.a
+          AND ts >= (SELECT min(lo) FROM ranges WHERE ranges.g = l.g AND lo >= l.a - interval '30 days')
+        GROUP BY l.g, account) p USING (g, account)
+  GROUP BY r.g ORDER BY r.g $$;
+SELECT * FROM pg_temp.check_ranges();
+CREATE TEMP TABLE serial_recipe AS
+SELECT ranges.g, account, ces_rollup(s)::text AS r FROM ranges JOIN latest USING (g)
+WHERE lo >= a - interval '30 days' GROUP BY ranges.g, account;
+SET LOCAL parallel_setup_cost = 0; SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0; SET LOCAL max_parallel_workers_per_gather = 2;
+\set recipe 'SELECT ranges.g, account, ces_rollup(s)::text AS r FROM ranges JOIN latest USING (g) WHERE lo >= a - interval ''30 days'' GROUP BY ranges.g, account'
+SELECT plan_has(:'recipe', 'Partial') AS parallel_plan;
+SELECT count(*) AS groups,
+       count(*) FILTER (WHERE abs(ces_score(p.r::ces_summary) - ces_score(s.r::ces_summary)) <= 1e-9 * greatest(abs(ces_score(s.r::ces_summary)), 1)
+                          AND ces_event_count(p.r::ces_summary) = ces_event_count(s.r::ces_summary)) AS same_summary
+FROM (SELECT ranges.g, account, ces_rollup(s)::text AS r FROM ranges JOIN latest USING (g)
+      WHERE lo >= a - interval '30 days' GROUP BY ranges.g, account) p JOIN serial_recipe s USING (g, account);
+SELECT * FROM pg_temp.check_ranges();
+RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+
 -- Section 8 at SQL level: mutated and random binary values never crash; what loads
 -- prints to text that reads back equal, and sends the same bytes again.
 CREATE FUNCTION pg_temp.fuzz(n int) RETURNS TABLE (outcome text, cases bigint) LANGUAGE plpgsql AS $$
