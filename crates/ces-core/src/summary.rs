@@ -43,6 +43,9 @@ pub struct Header {
     /// No counted event is earlier: the earliest counted ts for summaries built from rows,
     /// `NO_FIRST` when none was counted, `UNKNOWN_FIRST` when not recorded.
     pub first_seen: i64,
+    /// The next part of a rollup state kept apart (see the pgrx layer's rollup); owned by
+    /// the pgrx layer, never serialised, 0 in a decoded or new header.
+    pub next: usize,
     pub nslots: u32,
     /// 1 when the model has time rules: rows are filtered and decayed against `anchor`.
     pub timed: u32,
@@ -70,6 +73,7 @@ impl Header {
             unweighted: 0,
             last_seen: NO_TS,
             first_seen: NO_FIRST,
+            next: 0,
             nslots: model.len() as u32,
             timed: timed as u32,
         }
@@ -620,6 +624,7 @@ pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, CesError> {
         unweighted: v[2],
         last_seen,
         first_seen,
+        next: 0,
         nslots,
         timed,
     };
@@ -931,6 +936,7 @@ pub fn from_json(text: &str, tp: &dyn TimeParser) -> Result<(Model, Header, Vec<
         unweighted: int("unweighted")?,
         last_seen,
         first_seen,
+        next: 0,
         nslots: model.len() as u32,
         timed: timed as u32,
     };
@@ -1256,6 +1262,7 @@ mod tests {
                 unweighted: 1,
                 last_seen: 7,
                 first_seen: 6,
+                next: 0,
                 nslots: n as u32,
                 timed: 1,
             };
@@ -1284,6 +1291,7 @@ mod tests {
             unweighted: 1,
             last_seen: 9,
             first_seen: 2,
+            next: 0,
             nslots: 7,
             timed: 1,
         };

@@ -140,6 +140,7 @@ fn write_corpus() {
         unweighted: 0,
         last_seen: summary::NO_TS,
         first_seen: summary::NO_FIRST,
+        next: 0,
         anchor: 0,
         timed: 0,
         nslots: 1,

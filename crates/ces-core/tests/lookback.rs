@@ -273,6 +273,7 @@ fn rolled_up_counts_are_checked() {
         unweighted: 0,
         last_seen: summary::NO_TS,
         first_seen: summary::NO_FIRST,
+        next: 0,
         nslots: 1,
         timed: 0,
     };
