@@ -331,26 +331,42 @@ unsafe fn absorb_apart(
         let mut parts = parts_of(head);
         parts.retain(|&p| {
             summary::reanchor(&mut *p, slots(p), model, anchor);
-            (*p).events != 0 && summary::window_at(&*p, model, anchor) != Window::Outside
+            let keep =
+                (*p).events != 0 && summary::window_at(&*p, model, anchor) != Window::Outside;
+            if !keep && p != head {
+                pg_sys::pfree(p.cast());
+            }
+            keep
         });
         if src.events != 0 && summary::window_at(src, model, anchor) != Window::Outside {
-            let ctx = fmgr::agg_context(fcinfo, what);
-            let empty = Header {
-                anchor,
-                events: 0,
-                unweighted: 0,
-                last_seen: summary::NO_TS,
-                first_seen: summary::NO_FIRST,
-                next: 0,
-                ..*src
+            let src_range = range(src, model);
+            let overlaps = |r: (i64, i64)| r.0 <= src_range.1 && src_range.0 <= r.1;
+            let part = match parts.iter().position(|&p| overlaps(range(&*p, model))) {
+                // merged in place into the first part it overlaps
+                Some(i) => parts.remove(i),
+                None => {
+                    let ctx = fmgr::agg_context(fcinfo, what);
+                    let empty = Header {
+                        anchor,
+                        events: 0,
+                        unweighted: 0,
+                        last_seen: summary::NO_TS,
+                        first_seen: summary::NO_FIRST,
+                        next: 0,
+                        ..*src
+                    };
+                    alloc_state(ctx, empty, model, None)
+                }
             };
-            let part = alloc_state(ctx, empty, model, None);
             summary::merge(&mut *part, slots(part), src, src_slots, model).or_raise();
-            // parts are sorted and disjoint: one pass merges every one the new part overlaps
+            // parts are sorted and disjoint: one pass merges every one the part now overlaps
             parts.retain(|&p| {
                 let (a, b) = (range(&*p, model), range(&*part, model));
                 if a.0 <= b.1 && b.0 <= a.1 {
                     summary::merge(&mut *part, slots(part), &*p, slots(p), model).or_raise();
+                    if p != head {
+                        pg_sys::pfree(p.cast());
+                    }
                     false
                 } else {
                     true

@@ -89,7 +89,7 @@ FROM account_summaries ORDER BY account;
 CREATE TEMP TABLE daily AS
 SELECT account, date_trunc('day', ts, 'UTC') AS day,
        ces_agg(event, ts, ces_model('{"login":1,"team_member_added":10,"project_added":5,"upgraded":50}',
-                                    half_life => '7 days', lookback => '30 days',
+                                    half_life => '7 days',
                                     as_of => date_trunc('day', ts, 'UTC') + interval '1 day')) AS summary
 FROM events GROUP BY 1, 2;
 

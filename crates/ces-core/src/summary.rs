@@ -223,6 +223,8 @@ pub fn reanchor(h: &mut Header, slots: &mut [Slot], model: &Model, anchor: i64) 
     if h.timed == 0 || anchor == h.anchor {
         return;
     }
+    // an unrecorded first_seen is bounded by the window at the anchor it had
+    h.first_seen = earliest(h, model);
     let mut decay = model.decayer(anchor.saturating_sub(h.anchor));
     for (i, s) in slots.iter_mut().enumerate() {
         if s.decayed != 0.0 {
