@@ -200,6 +200,38 @@ SELECT * FROM pg_temp.check_ranges();
 RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
 RESET max_parallel_workers_per_gather;
 
+-- More than 256 disjoint ranges in one group (hourly summaries): the closest are merged;
+-- filtered to the window the rollup stays exact.
+CREATE TEMP TABLE hourly AS
+SELECT date_trunc('hour', ts) AS hour,
+       ces_agg(event, ts, ces_model('{"login":1,"ticket":-2,"up":5}', half_life => '7 days', lookback => '30 days',
+                                    as_of => date_trunc('hour', ts) + interval '1 hour')) AS s
+FROM gen WHERE account = 0 GROUP BY 1;
+CREATE TEMP TABLE hourly_end AS SELECT max(hour) + interval '1 hour' AS a FROM hourly;
+SELECT (SELECT count(*) > 256 FROM hourly, hourly_end WHERE hour >= a - interval '30 days') AS many_ranges,
+       abs((SELECT ces_score(ces_rollup(s)) FROM hourly, hourly_end WHERE hour >= a - interval '30 days')
+           - (SELECT sum(CASE event WHEN 'login' THEN 1 WHEN 'ticket' THEN -2 WHEN 'up' THEN 5 ELSE 0 END
+                         * power(0.5, extract(epoch FROM a - ts) / extract(epoch FROM interval '7 days')))
+              FROM gen, hourly_end WHERE account = 0 AND ts > a - interval '30 days' AND ts <= a)) <= 1e-9 AS exact;
+-- Capped and lookback models keep per-type state in ces_score and ces_agg too: parallel
+-- partial states with disjoint ranges combine to the serial answer.
+CREATE TEMP TABLE serial_gen AS
+SELECT account, ces_score(event, ts, m) AS score, ces_score(ces_agg(event, ts, m)) AS agg
+FROM gen, (SELECT ces_model('{"login":{"weight":1,"cap":50},"ticket":-2,"up":5}', half_life => '7 days', lookback => '30 days',
+                            as_of => '2026-09-15 00:00+00') AS m) x GROUP BY account;
+SET LOCAL parallel_setup_cost = 0; SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0; SET LOCAL max_parallel_workers_per_gather = 2;
+SELECT plan_has($q$SELECT account, ces_agg(event, ts, '{"a":1}') FROM gen GROUP BY account$q$, 'Partial') AS parallel_plan;
+SELECT count(*) AS accounts,
+       count(*) FILTER (WHERE abs(p.score - s.score) <= 1e-9 * greatest(abs(s.score), 1) AND abs(p.agg - s.agg) <= 1e-9 * greatest(abs(s.agg), 1)) AS same
+FROM (SELECT account, ces_score(event, ts, ces_model('{"login":{"weight":1,"cap":50},"ticket":-2,"up":5}', half_life => '7 days', lookback => '30 days',
+                                                     as_of => '2026-09-15 00:00+00')) AS score,
+             ces_score(ces_agg(event, ts, ces_model('{"login":{"weight":1,"cap":50},"ticket":-2,"up":5}', half_life => '7 days', lookback => '30 days',
+                                                    as_of => '2026-09-15 00:00+00'))) AS agg
+      FROM gen GROUP BY account) p JOIN serial_gen s USING (account);
+RESET parallel_setup_cost; RESET parallel_tuple_cost; RESET min_parallel_table_scan_size;
+RESET max_parallel_workers_per_gather;
+
 -- Section 8 at SQL level: mutated and random binary values never crash; what loads
 -- prints to text that reads back equal, and sends the same bytes again.
 CREATE FUNCTION pg_temp.fuzz(n int) RETURNS TABLE (outcome text, cases bigint) LANGUAGE plpgsql AS $$

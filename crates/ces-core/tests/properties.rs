@@ -8,7 +8,7 @@ use ces_core::summary::{self, Header, Slot};
 use ces_core::time::{format_timestamp, USECS_PER_DAY};
 use common::*;
 use proptest::prelude::*;
-use proptest::test_runner::Config;
+use proptest::test_runner::{Config, RngSeed};
 
 const MODELS: [&str; 6] = [
     r#"{"weights":{"login":1,"ticket":{"weight":-5,"half_life":"2 days","cap":40},"up":50},"half_life":"7 days","lookback":"30 days"}"#,
@@ -139,7 +139,8 @@ const TEXT_LITERALS: [&str; 16] = [
 ];
 
 proptest! {
-    #![proptest_config(Config { cases: 1500, failure_persistence: None, ..Config::default() })]
+    // a fixed seed: the same cases on every run (CI never flakes); change it to explore
+    #![proptest_config(Config { cases: 5000, failure_persistence: None, rng_seed: RngSeed::Fixed(20261203), ..Config::default() })]
 
     #[test]
     fn built_summaries_round_trip((mi, h, s) in arb_summary()) {

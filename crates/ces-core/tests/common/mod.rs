@@ -37,7 +37,10 @@ fn clock(t: &str) -> Option<i64> {
     } else {
         format!("{frac:0<6}").parse().ok()?
     };
-    Some(((h * 60 + m) * 60 + s) * USECS_PER_SEC + f)
+    h.checked_mul(3600)?
+        .checked_add(m * 60 + s)?
+        .checked_mul(USECS_PER_SEC)?
+        .checked_add(f)
 }
 
 impl TimeParser for FullTime {
