@@ -9,7 +9,9 @@ use crate::fmgr::{self, pg_finfo_v1};
 use crate::model_cache::{self, Source};
 use crate::model_type::parse_model;
 use crate::time;
-use ces_core::summary::{self, Header, Slot, HEADER_BYTES, SLOT_BYTES};
+use ces_core::error::ErrorKind;
+use ces_core::limits::MAX_ROLLUP_RANGES;
+use ces_core::summary::{self, Header, Slot, Window, HEADER_BYTES, SLOT_BYTES};
 use ces_core::{CesError, Model, Weights};
 use pgrx::pg_guard;
 use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
@@ -248,14 +250,16 @@ pub unsafe extern "C-unwind" fn ces_weights_inv(fcinfo: FunctionCallInfo) -> Dat
     unsafe { inverse(fcinfo, true) }
 }
 
-/// Merges `src` into `dst` (both live states). Models must match in all but as_of.
+/// Merges `src` into `dst` (both live states), returning the state's new head. Models must
+/// match in all but as_of.
 unsafe fn merge_into(
+    fcinfo: FunctionCallInfo,
     dst: *mut Header,
     src_header: &Header,
     src_slots: &[Slot],
     src_model: &Model,
     what: &str,
-) {
+) -> *mut Header {
     unsafe {
         let model = model_of(dst);
         if !std::ptr::eq(model, src_model) && model.body != src_model.body {
@@ -267,7 +271,170 @@ unsafe fn merge_into(
                     )),
             );
         }
+        if model.lookback.is_some() && (*dst).timed == 1 && src_header.timed == 1 {
+            return absorb_apart(fcinfo, dst, src_header, src_slots, model, what);
+        }
         summary::merge(&mut *dst, slots(dst), src_header, src_slots, model).or_raise();
+        dst
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Rollups under a lookback. The rolled-up as_of is the latest input's, known only at the
+// end (in any order, and across parallel workers), and an input wholly before the window
+// there must be dropped, not summed. So the state keeps inputs whose counted events do not
+// overlap in time apart: a chain (`Header::next`) of parts sorted by time, pairwise
+// disjoint, all anchored at the latest as_of seen; inputs that overlap are merged (they
+// leave the window together or straddle its start). A part wholly before the window at the
+// latest as_of is dropped as soon as that as_of is seen; the final function merges the rest,
+// and raises if one straddles the window's start. At most MAX_ROLLUP_RANGES parts are kept:
+// beyond, the two closest merge.
+
+unsafe fn parts_of(h: *mut Header) -> Vec<*mut Header> {
+    unsafe {
+        let mut out = Vec::new();
+        let mut p = h;
+        while !p.is_null() {
+            out.push(p);
+            p = (*p).next as *mut Header;
+        }
+        out
+    }
+}
+
+unsafe fn link(parts: &[*mut Header]) -> *mut Header {
+    unsafe {
+        for w in parts.windows(2) {
+            (*w[0]).next = w[1] as usize;
+        }
+        let last = *parts.last().expect("a part");
+        (*last).next = 0;
+        parts[0]
+    }
+}
+
+/// The closed time range of a part's counted events.
+fn range(h: &Header, model: &Model) -> (i64, i64) {
+    (summary::earliest(h, model), h.last_seen)
+}
+
+unsafe fn absorb_apart(
+    fcinfo: FunctionCallInfo,
+    head: *mut Header,
+    src: &Header,
+    src_slots: &[Slot],
+    model: &Model,
+    what: &str,
+) -> *mut Header {
+    unsafe {
+        let anchor = (*head).anchor.max(src.anchor);
+        let mut parts = parts_of(head);
+        parts.retain(|&p| {
+            summary::reanchor(&mut *p, slots(p), model, anchor);
+            let keep =
+                (*p).events != 0 && summary::window_at(&*p, model, anchor) != Window::Outside;
+            if !keep && p != head {
+                pg_sys::pfree(p.cast());
+            }
+            keep
+        });
+        if src.events != 0 && summary::window_at(src, model, anchor) != Window::Outside {
+            let src_range = range(src, model);
+            let overlaps = |r: (i64, i64)| r.0 <= src_range.1 && src_range.0 <= r.1;
+            let part = match parts.iter().position(|&p| overlaps(range(&*p, model))) {
+                // merged in place into the first part it overlaps
+                Some(i) => parts.remove(i),
+                None => {
+                    let ctx = fmgr::agg_context(fcinfo, what);
+                    let empty = Header {
+                        anchor,
+                        events: 0,
+                        unweighted: 0,
+                        last_seen: summary::NO_TS,
+                        first_seen: summary::NO_FIRST,
+                        next: 0,
+                        ..*src
+                    };
+                    alloc_state(ctx, empty, model, None)
+                }
+            };
+            summary::merge(&mut *part, slots(part), src, src_slots, model).or_raise();
+            // parts are sorted and disjoint: one pass merges every one the part now overlaps
+            parts.retain(|&p| {
+                let (a, b) = (range(&*p, model), range(&*part, model));
+                if a.0 <= b.1 && b.0 <= a.1 {
+                    summary::merge(&mut *part, slots(part), &*p, slots(p), model).or_raise();
+                    if p != head {
+                        pg_sys::pfree(p.cast());
+                    }
+                    false
+                } else {
+                    true
+                }
+            });
+            let first = range(&*part, model).0;
+            let at = parts.partition_point(|&p| range(&*p, model).0 < first);
+            parts.insert(at, part);
+            while parts.len() > MAX_ROLLUP_RANGES {
+                let i = (0..parts.len() - 1)
+                    .min_by_key(|&i| {
+                        range(&*parts[i + 1], model)
+                            .0
+                            .saturating_sub(range(&*parts[i], model).1)
+                    })
+                    .expect("two parts");
+                let (a, b) = (parts[i], parts[i + 1]);
+                summary::merge(&mut *a, slots(a), &*b, slots(b), model).or_raise();
+                parts.remove(i + 1);
+            }
+        }
+        if parts.is_empty() {
+            // nothing counted inside the window: the head, emptied, holds the as_of
+            *head = Header {
+                next: 0,
+                ..summary::emptied(&Header { anchor, ..*head })
+            };
+            slots(head).fill(Slot::default());
+            return head;
+        }
+        link(&parts)
+    }
+}
+
+/// The state as one summary at its as_of: its parts inside the window merged, those wholly
+/// before it dropped; 22023 when one straddles the window's start.
+unsafe fn with_resolved<R>(h: *mut Header, what: &str, f: impl FnOnce(&Header, &[Slot]) -> R) -> R {
+    unsafe {
+        let model = model_of(h);
+        if (*h).next == 0 {
+            return match summary::check_window(&*h, model, what).or_raise() {
+                Window::Outside => f(
+                    &summary::emptied(&*h),
+                    &vec![Slot::default(); (*h).nslots as usize],
+                ),
+                _ => f(&*h, slots(h)),
+            };
+        }
+        let mut acc: Option<(Header, Vec<Slot>)> = None;
+        for p in parts_of(h) {
+            if summary::check_window(&*p, model, what).or_raise() != Window::Inside {
+                continue;
+            }
+            match acc.as_mut() {
+                None => acc = Some((Header { next: 0, ..*p }, slots(p).to_vec())),
+                Some((ah, asl)) => summary::merge(ah, asl, &*p, slots(p), model).or_raise(),
+            }
+        }
+        match acc {
+            Some((ah, asl)) => f(&ah, &asl),
+            None => f(
+                &Header {
+                    next: 0,
+                    ..summary::emptied(&*h)
+                },
+                &vec![Slot::default(); (*h).nslots as usize],
+            ),
+        }
     }
 }
 
@@ -285,11 +452,11 @@ unsafe fn absorb(
     unsafe {
         if st.isnull {
             let ctx = fmgr::agg_context(fcinfo, what);
-            return Datum::from(alloc_state(ctx, *header, model, Some(src_slots)));
+            let copy = Header { next: 0, ..*header };
+            return Datum::from(alloc_state(ctx, copy, model, Some(src_slots)));
         }
         let h = st.value.cast_mut_ptr::<Header>();
-        merge_into(h, header, src_slots, model, what);
-        Datum::from(h)
+        Datum::from(merge_into(fcinfo, h, header, src_slots, model, what))
     }
 }
 
@@ -307,18 +474,36 @@ pub unsafe extern "C-unwind" fn ces_state_combine(fcinfo: FunctionCallInfo) -> D
                 a.value
             };
         }
-        let hb = b.value.cast_mut_ptr::<Header>();
-        absorb(fcinfo, a, &*hb, slots(hb), model_of(hb), "combine")
+        let mut acc = a;
+        for p in parts_of(b.value.cast_mut_ptr::<Header>()) {
+            acc = pg_sys::NullableDatum {
+                value: absorb(fcinfo, acc, &*p, slots(p), model_of(p), "combine"),
+                isnull: false,
+            };
+        }
+        acc.value
     }
 }
 
+/// The wire form of a state kept in several parts: a marker no summary starts with, the
+/// number of parts, then each part's length and summary bytes.
+const PARTS_MARKER: [u8; 4] = [0xff, b'P', 0, 0];
+
 unsafe fn encode_state(h: *mut Header) -> Datum {
     unsafe {
-        Datum::from(fmgr::varlena_from(&summary::encode(
-            &*h,
-            slots(h),
-            &model_of(h).body,
-        )))
+        let body = &model_of(h).body;
+        if (*h).next == 0 {
+            return Datum::from(fmgr::varlena_from(&summary::encode(&*h, slots(h), body)));
+        }
+        let parts = parts_of(h);
+        let mut out = PARTS_MARKER.to_vec();
+        out.extend_from_slice(&(parts.len() as u32).to_le_bytes());
+        for p in parts {
+            let bytes = summary::encode(&*p, slots(p), body);
+            out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
+            out.extend_from_slice(&bytes);
+        }
+        Datum::from(fmgr::varlena_from(&out))
     }
 }
 
@@ -329,20 +514,28 @@ pub unsafe extern "C-unwind" fn ces_state_serialize(fcinfo: FunctionCallInfo) ->
     unsafe { encode_state(fmgr::arg(fcinfo, 0).value.cast_mut_ptr::<Header>()) }
 }
 
-/// A summary datum decoded, with its model parsed (cached per call site by the model text).
+fn parse_summary_model(text: &str) -> Result<Model, CesError> {
+    parse_model(text).map_err(|e| match e.kind {
+        ErrorKind::InvalidParameter => CesError {
+            message: format!("invalid ces_summary model: {}", e.message),
+            ..e.with_kind(ErrorKind::InvalidBinary)
+        },
+        _ => e,
+    })
+}
+
+/// A summary datum decoded, with its model parsed (cached per call site by the model text)
+/// and checked against it: the stored value, binary input and the parallel wire format.
 pub unsafe fn open_summary<'a>(
     fcinfo: FunctionCallInfo,
     d: Datum,
 ) -> (summary::Decoded<'a>, &'a Model) {
     unsafe {
         let decoded = summary::decode(fmgr::varlena_bytes(d)).or_raise();
-        let model: &Model = model_cache::parsed_key(fcinfo, decoded.model_body, parse_model);
-        if decoded.slots.len() != model.len() {
-            raise(CesError::invalid(format!(
-                "invalid ces_summary: {} slots for a model of {} event types",
-                decoded.slots.len(),
-                model.len()
-            )));
+        let model: &Model =
+            model_cache::parsed_key(fcinfo, decoded.model_body, parse_summary_model);
+        if let Err(why) = summary::check_model(&decoded.header, &decoded.slots, model) {
+            raise(CesError::binary(format!("invalid ces_summary: {why}")));
         }
         (decoded, model)
     }
@@ -353,13 +546,50 @@ pg_finfo_v1!(pg_finfo_ces_state_deserialize);
 #[unsafe(no_mangle)]
 pub unsafe extern "C-unwind" fn ces_state_deserialize(fcinfo: FunctionCallInfo) -> Datum {
     unsafe {
-        let (d, model) = open_summary(fcinfo, fmgr::arg(fcinfo, 0).value);
-        Datum::from(alloc_state(
-            pg_sys::CurrentMemoryContext,
-            d.header,
-            model,
-            Some(&d.slots),
-        ))
+        let datum = fmgr::arg(fcinfo, 0).value;
+        let bytes = fmgr::varlena_bytes(datum);
+        if !bytes.starts_with(&PARTS_MARKER) {
+            let (d, model) = open_summary(fcinfo, datum);
+            return Datum::from(alloc_state(
+                pg_sys::CurrentMemoryContext,
+                d.header,
+                model,
+                Some(&d.slots),
+            ));
+        }
+        let bad = || raise(CesError::binary("invalid partial rollup state"));
+        let mut rest = &bytes[PARTS_MARKER.len()..];
+        let mut take = |n: usize| -> &[u8] {
+            if rest.len() < n {
+                bad();
+            }
+            let (a, b) = rest.split_at(n);
+            rest = b;
+            a
+        };
+        let count = u32::from_le_bytes(take(4).try_into().unwrap()) as usize;
+        if count == 0 || count > MAX_ROLLUP_RANGES {
+            bad();
+        }
+        let mut parts = Vec::with_capacity(count);
+        for _ in 0..count {
+            let len = u32::from_le_bytes(take(4).try_into().unwrap()) as usize;
+            let d = summary::decode(take(len)).or_raise();
+            let model: &Model = model_cache::parsed_key(fcinfo, d.model_body, parse_summary_model);
+            if let Err(why) = summary::check_model(&d.header, &d.slots, model) {
+                raise(CesError::binary(format!("invalid ces_summary: {why}")));
+            }
+            parts.push(alloc_state(
+                pg_sys::CurrentMemoryContext,
+                d.header,
+                model,
+                Some(&d.slots),
+            ));
+        }
+        if !rest.is_empty() {
+            bad();
+        }
+        Datum::from(link(&parts))
     }
 }
 
@@ -373,7 +603,7 @@ pub unsafe extern "C-unwind" fn ces_state_score(fcinfo: FunctionCallInfo) -> Dat
             return fmgr::return_null(fcinfo);
         }
         let h = st.value.cast_mut_ptr::<Header>();
-        summary::score(model_of(h), slots(h))
+        with_resolved(h, "scoring", |_, s| summary::score(model_of(h), s))
             .into_datum()
             .expect("float8")
     }
@@ -388,7 +618,15 @@ pub unsafe extern "C-unwind" fn ces_state_summary(fcinfo: FunctionCallInfo) -> D
         if st.isnull {
             return fmgr::return_null(fcinfo);
         }
-        encode_state(st.value.cast_mut_ptr::<Header>())
+        let h = st.value.cast_mut_ptr::<Header>();
+        // A rollup re-anchors to its latest as_of, known only now (see `absorb_apart`).
+        with_resolved(h, "rolling up", |hh, s| {
+            Datum::from(fmgr::varlena_from(&summary::encode(
+                hh,
+                s,
+                &model_of(h).body,
+            )))
+        })
     }
 }
 

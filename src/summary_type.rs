@@ -2,11 +2,12 @@
 //! text form) and its accessors: ces_score, ces_score_at, ces_breakdown, ces_last_seen,
 //! ces_event_count and ces_depth.
 
-use crate::error::OrRaise;
+use crate::error::{raise, OrRaise};
 use crate::fmgr::{self, pg_finfo_v1};
 use crate::model_agg::open_summary;
 use crate::time::PgTime;
 use ces_core::summary::{self, NO_TS};
+use ces_core::CesError;
 use pgrx::pg_guard;
 use pgrx::pg_sys::{Datum, FunctionCallInfo};
 use pgrx::IntoDatum;
@@ -43,8 +44,12 @@ pub unsafe extern "C-unwind" fn ces_summary_recv(fcinfo: FunctionCallInfo) -> Da
     unsafe {
         let bytes = fmgr::recv_bytes(fmgr::arg(fcinfo, 0).value);
         let datum = summary_datum(bytes);
-        open_summary(fcinfo, datum); // validates the format and the model
-        datum
+        let (d, model) = open_summary(fcinfo, datum); // validates the format and the model
+        if let Err(why) = summary::check_own_window(&d.header, model) {
+            raise(CesError::binary(format!("invalid ces_summary: {why}")));
+        }
+        // stored in canonical form (model text, slot layout), as text input stores it
+        summary_datum(&summary::encode(&d.header, &d.slots, &model.body))
     }
 }
 

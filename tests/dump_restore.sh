@@ -18,6 +18,18 @@ CREATE TABLE saved (id int, m ces_model, s ces_summary);
 INSERT INTO saved
 SELECT 1, ces_model('health'), ces_agg(e, ts, ces_model('{"login":1,"ticket":-5}', half_life => '7 days', as_of => '2026-10-01 00:00+00'))
 FROM (VALUES ('login', timestamptz '2026-09-30 00:00+00'), ('ticket', '2026-09-29 12:00+00')) v(e, ts);
+-- Edge values that must survive a dump: the largest count, a decayed sum near the
+-- smallest float, an underflowed one, 10000 event types, a first_seen unrecorded (0.1.0 text).
+INSERT INTO saved VALUES
+ (2, '{"login":1}', '{"model":{"weights":{"login":1}},"events":9223372036854775807,"counts":{"login":[9223372036854775807,9.223372036854776e18]}}'),
+ (3, NULL, '{"model":{"weights":{"a":1e15},"half_life":"00:00:01"},"as_of":"2026-10-01 00:00+00","events":2,"first_seen":"2026-09-01 00:00+00","last_seen":"2026-09-30 00:00+00","counts":{"a":[2,5e-324]}}'),
+ (4, NULL, '{"model":{"weights":{"a":1},"half_life":"00:00:01"},"as_of":"2026-10-01 00:00+00","events":1,"last_seen":"2026-09-01 00:00+00","counts":{"a":[1,0]}}');
+CREATE TEMP TABLE wide AS
+SELECT ces_model((SELECT jsonb_object_agg('e' || k, k % 7 - 3) FROM generate_series(0, 9999) k),
+                 half_life => '3 days', lookback => '30 days', as_of => '2026-10-01 00:00+00') AS m;
+INSERT INTO saved
+SELECT 5, NULL, ces_agg('e' || (i % 10000), timestamptz '2026-09-30 00:00+00' - i * interval '1 minute', m)
+FROM generate_series(1, 3000) i, wide;
 CREATE TABLE ev AS SELECT 'a' || (i % 7) AS account, 'login' AS event, timestamptz '2026-09-01 00:00+00' + i * interval '1 hour' AS ts
 FROM generate_series(1, 500) i;
 SELECT ces_backfill('health', 'ev', 'account', 'event', 'ts', '2026-09-10 00:00+00', '2026-09-20 00:00+00');
@@ -29,7 +41,7 @@ pg_restore -d "$DST" "$DUMP"
 
 query="SELECT name, version, model::text, note FROM ces_models ORDER BY 1, 2"
 history="SELECT model, model_version, account, as_of, score, band FROM ces_score_history ORDER BY 1, 2, 3, 4"
-saved="SELECT id, m::text, s::text, ces_score(s) FROM saved ORDER BY id"
+saved="SELECT id, m::text, s::text, ces_score(s), md5(ces_summary_send(s)::text) FROM saved ORDER BY id"
 grants="SELECT has_function_privilege('ces_dump_analyst', 'ces_define_model(text, ces_model, text)', 'EXECUTE'),
                has_table_privilege('ces_dump_analyst', 'ces_score_history', 'INSERT'),
                has_table_privilege('ces_dump_analyst', 'ces_model_registry', 'INSERT')"
@@ -47,6 +59,8 @@ if psql -qXtA -d "$DST" -c "DELETE FROM ces_model_registry" >/dev/null 2>&1; the
     echo "dump_restore: restored registry accepted a DELETE"; status=1
 fi
 models=$(psql -qXtA -d "$DST" -c "SELECT count(*) FROM ces_models")
+saved_rows=$(psql -qXtA -d "$DST" -c "SELECT count(*) FROM saved")
+[[ "$saved_rows" == 5 ]] || { echo "dump_restore: $saved_rows saved rows after restore, expected 5"; status=1; }
 history_rows=$(psql -qXtA -d "$DST" -c "SELECT count(*) FROM ces_score_history")
 psql -qX -d postgres -c "DROP DATABASE $SRC" -c "DROP DATABASE $DST" -c "DROP ROLE ces_dump_analyst"
 rm -rf "$(dirname "$DUMP")"

@@ -95,7 +95,7 @@ FROM events GROUP BY 1, 2;
 
 SELECT account, round(ces_score_at(ces_rollup(summary), '2026-11-24 00:00+00')::numeric, 2) AS score_30d
 FROM daily
-WHERE day > timestamptz '2026-11-24 00:00+00' - interval '30 days' AND day < '2026-11-24 00:00+00'
+WHERE day >= timestamptz '2026-11-24 00:00+00' - interval '30 days' AND day < '2026-11-24 00:00+00'
 GROUP BY account ORDER BY account;
 
 SELECT account, ts, ces_score(event, ts, '{"login":1,"upgraded":50}'::jsonb)

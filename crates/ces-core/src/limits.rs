@@ -21,3 +21,13 @@ pub const MAX_HISTORY_BUCKETS: usize = 1_000_000;
 /// Bucket slots (buckets × event types) of one backfill: 48 bytes each in scratch memory
 /// (the buckets, and their prefix and suffix sums), so at most 384 MiB, palloc'd.
 pub const MAX_HISTORY_SLOTS: usize = 8 << 20;
+
+/// Largest |weight| and cap of a model or weights object: with at most 2^63 events per
+/// event type a score stays below 1e15 * 2^63 * MAX_EVENT_TYPES, far from f64 overflow, so
+/// serial and parallel plans (which add in different orders) agree.
+pub const MAX_WEIGHT: f64 = 1e15;
+
+/// Time ranges a rollup with a lookback keeps apart per group (summaries whose counted
+/// events do not overlap in time), so that it can drop those that leave the window. Beyond
+/// this, the two closest ranges are merged; a window start falling between them then raises.
+pub const MAX_ROLLUP_RANGES: usize = 256;

@@ -2,9 +2,10 @@
 //! caps on an event type's total points, a lookback window and a fixed as_of.
 //! The canonical JSON text is what the `ces_model` type stores, compares and dumps.
 
-use crate::error::{describe, finite_number, json_type_name, CesError};
+use crate::error::{describe, json_type_name, CesError};
+use crate::interrupt::Ticker;
 use crate::time::{format_interval, format_timestamp, TimeParser, TS_INFINITY, TS_NEG_INFINITY};
-use crate::weights::Weights;
+use crate::weights::{check_event_types, check_model_size, weight_number, Weights};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -36,6 +37,7 @@ impl Model {
     /// `{"weights": {...}, "half_life": "14 days", "lookback": "30 days", "as_of": "..."}`
     /// or a bare weights object `{"login": 1, ...}`, which has no time rules.
     pub fn parse_json(text: &str, tp: &dyn TimeParser) -> Result<Model, CesError> {
+        check_model_size(text.len())?;
         let value: Value = serde_json::from_str(text)
             .map_err(|e| CesError::invalid(format!("model is not valid JSON: {e}")))?;
         let obj = value.as_object().ok_or_else(|| {
@@ -102,17 +104,20 @@ impl Model {
                 );
             }
         }
+        check_event_types(obj.len())?;
         let mut pairs = Vec::with_capacity(obj.len());
         let mut rules = Vec::with_capacity(obj.len());
+        let mut ticker = Ticker::default();
         // serde_json's map iterates in sorted key order, which fixes the slot order.
         for (name, v) in obj {
+            ticker.tick();
             if name.is_empty() {
                 return Err(CesError::invalid("weights contain an empty event name"));
             }
             let rule = match v {
                 Value::Object(rule) => parse_rule(name, rule, tp)?,
                 _ => EventRule {
-                    weight: finite_number(v, &format!("weight for event \"{name}\""))?,
+                    weight: weight_number(v, &format!("weight for event \"{name}\""))?,
                     half_life: None,
                     cap: None,
                 },
@@ -271,7 +276,7 @@ fn parse_rule(
         );
     }
     let weight = match rule.get("weight") {
-        Some(v) => finite_number(v, &format!("weight for event \"{name}\""))?,
+        Some(v) => weight_number(v, &format!("weight for event \"{name}\""))?,
         None => {
             return Err(CesError::invalid(format!(
                 "event \"{name}\" has no \"weight\""
@@ -295,7 +300,7 @@ fn parse_rule(
     let cap = match rule.get("cap") {
         None | Some(Value::Null) => None,
         Some(v) => {
-            let c = finite_number(v, &format!("cap for event \"{name}\""))?;
+            let c = weight_number(v, &format!("cap for event \"{name}\""))?;
             if c < 0.0 {
                 return Err(CesError::invalid(format!(
                     "cap for event \"{name}\" must not be negative, got {c}"

@@ -3,17 +3,27 @@
 //! the pgrx layer can palloc it as one block. Decayed sums are anchored at `anchor` (the
 //! as_of): re-anchoring to a later instant multiplies by 0.5^(Δ/half_life), which is exact
 //! up to rounding, so summaries roll up and re-score history without rereading events.
+//! With a lookback, a summary also knows its earliest and latest counted event: moving it to
+//! a later as_of is exact while none of them leaves the window, and an error otherwise.
+//! Every value the binary or text input accepts is consistent, prints and reads back equal.
 
-use crate::error::CesError;
+use crate::error::{CesError, ErrorKind};
+use crate::limits::{MAX_EVENT_TYPES, MAX_MODEL_BYTES};
 use crate::model::Model;
-use crate::time::{format_timestamp, TimeParser};
+use crate::time::{format_timestamp, valid_timestamp, TimeParser, TS_INFINITY, TS_NEG_INFINITY};
 use serde_json::{Map, Value};
 
 /// No timestamp (no counted event yet).
 pub const NO_TS: i64 = i64::MIN;
-/// 3: slots that are all zero are left out when that is shorter (one summary per account
-/// and day usually holds one or two event types). 2 (always dense) is still read.
-const FORMAT_VERSION: u8 = 3;
+/// `first_seen` of a summary without a counted event (the neutral element of `min`).
+pub const NO_FIRST: i64 = i64::MAX;
+/// `first_seen` of a summary written before it was recorded (format 3 and older, or text
+/// without it): any earlier instant may hold a counted event.
+pub const UNKNOWN_FIRST: i64 = i64::MIN;
+/// 4: the header records first_seen. 3: slots that are all zero are left out when that is
+/// shorter (one summary per account and day usually holds one or two event types).
+/// 3 and 2 (always dense) are still read, with first_seen unknown.
+const FORMAT_VERSION: u8 = 4;
 /// A left-out-zeros slot entry: u32 index, i64 count, f64 decayed.
 const SPARSE_SLOT_BYTES: usize = 4 + SLOT_BYTES;
 
@@ -30,6 +40,12 @@ pub struct Header {
     pub unweighted: i64,
     /// Latest ts of a counted event, or `NO_TS`.
     pub last_seen: i64,
+    /// No counted event is earlier: the earliest counted ts for summaries built from rows,
+    /// `NO_FIRST` when none was counted, `UNKNOWN_FIRST` when not recorded.
+    pub first_seen: i64,
+    /// The next part of a rollup state kept apart (see the pgrx layer's rollup); owned by
+    /// the pgrx layer, never serialised, 0 in a decoded or new header.
+    pub next: usize,
     pub nslots: u32,
     /// 1 when the model has time rules: rows are filtered and decayed against `anchor`.
     pub timed: u32,
@@ -56,6 +72,8 @@ impl Header {
             events: 0,
             unweighted: 0,
             last_seen: NO_TS,
+            first_seen: NO_FIRST,
+            next: 0,
             nslots: model.len() as u32,
             timed: timed as u32,
         }
@@ -155,8 +173,12 @@ pub fn accumulate(
     };
     h.events += 1;
     if let Some(t) = ts {
+        // branches, not min/max: both rarely change, and a store per row costs more
         if t > h.last_seen {
             h.last_seen = t;
+        }
+        if t < h.first_seen {
+            h.first_seen = t;
         }
     }
     match model.weights.index_of(event) {
@@ -201,6 +223,8 @@ pub fn reanchor(h: &mut Header, slots: &mut [Slot], model: &Model, anchor: i64) 
     if h.timed == 0 || anchor == h.anchor {
         return;
     }
+    // an unrecorded first_seen is bounded by the window at the anchor it had
+    h.first_seen = earliest(h, model);
     let mut decay = model.decayer(anchor.saturating_sub(h.anchor));
     for (i, s) in slots.iter_mut().enumerate() {
         if s.decayed != 0.0 {
@@ -223,6 +247,19 @@ pub fn merge(
             "cannot combine summaries with and without an as_of",
         ));
     }
+    let overflow = || {
+        CesError::out_of_range("ces_summary event count out of range (above 9223372036854775807)")
+    };
+    let events = dst.events.checked_add(src.events).ok_or_else(overflow)?;
+    let unweighted = dst
+        .unweighted
+        .checked_add(src.unweighted)
+        .ok_or_else(overflow)?;
+    for (d, s) in dst_slots.iter().zip(src_slots) {
+        d.count.checked_add(s.count).ok_or_else(overflow)?;
+    }
+    // first_seen is a lower bound: an unrecorded one is bounded by the summary's own window
+    let first_seen = earliest(dst, model).min(earliest(src, model));
     if dst.timed == 1 && src.anchor > dst.anchor {
         reanchor(dst, dst_slots, model, src.anchor);
     }
@@ -237,10 +274,85 @@ pub fn merge(
             s.decayed
         };
     }
-    dst.events += src.events;
-    dst.unweighted += src.unweighted;
+    dst.events = events;
+    dst.unweighted = unweighted;
     dst.last_seen = dst.last_seen.max(src.last_seen);
+    dst.first_seen = first_seen;
     Ok(())
+}
+
+/// No counted event of `h` is earlier than this. An unrecorded first_seen (format 3) is
+/// bounded by the summary's own window when the model has a lookback.
+pub fn earliest(h: &Header, model: &Model) -> i64 {
+    match (h.first_seen, model.lookback) {
+        (UNKNOWN_FIRST, Some(lb)) if h.timed == 1 => h.anchor.saturating_sub(lb).saturating_add(1),
+        (f, _) => f,
+    }
+}
+
+/// Where a summary's counted events lie against the lookback window at `as_of`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Window {
+    /// All inside (or the model has no lookback): re-anchoring is exact.
+    Inside,
+    /// All before the window's start: the summary counts nothing at `as_of`.
+    Outside,
+    /// Some inside, some out: a summary cannot tell which, so re-anchoring would be inexact.
+    Straddles,
+}
+
+/// Places `h`'s counted events against the window of `model`'s lookback ending at `as_of`.
+pub fn window_at(h: &Header, model: &Model, as_of: i64) -> Window {
+    let Some(lb) = model.lookback else {
+        return Window::Inside;
+    };
+    if h.timed == 0 || h.events == 0 {
+        return Window::Inside;
+    }
+    let start = as_of.saturating_sub(lb); // the window is (start, as_of]
+    if earliest(h, model) > start {
+        Window::Inside
+    } else if h.last_seen != NO_TS && h.last_seen <= start {
+        Window::Outside
+    } else {
+        Window::Straddles
+    }
+}
+
+/// The error for a summary whose events straddle the window's start at `as_of`.
+pub fn straddles_error(h: &Header, model: &Model, as_of: i64, what: &str) -> CesError {
+    let lb = model.lookback.unwrap_or(0);
+    let first = earliest(h, model);
+    CesError::invalid(format!(
+        "{what} at {} would drop some of the summary's events: its lookback window starts after {}, and the summary counts events from {} to {}",
+        format_timestamp(as_of),
+        format_timestamp(as_of.saturating_sub(lb)),
+        if first == UNKNOWN_FIRST { "an unrecorded instant".to_string() } else { format_timestamp(first) },
+        format_timestamp(h.last_seen),
+    ))
+    .with_hint(
+        "a summary cannot tell which events leave the window: re-aggregate the events with ces_agg, or roll up daily summaries filtered to the window (day >= as_of - lookback)",
+    )
+}
+
+/// A rolled-up or merged state at its own anchor: exact (`Inside`), or nothing left in the
+/// window (`Outside`); an error when some of its events have left the window.
+pub fn check_window(h: &Header, model: &Model, what: &str) -> Result<Window, CesError> {
+    match window_at(h, model, h.anchor) {
+        Window::Straddles => Err(straddles_error(h, model, h.anchor, what)),
+        w => Ok(w),
+    }
+}
+
+/// An empty summary (nothing counted) at `h`'s anchor.
+pub fn emptied(h: &Header) -> Header {
+    Header {
+        events: 0,
+        unweighted: 0,
+        last_seen: NO_TS,
+        first_seen: NO_FIRST,
+        ..*h
+    }
 }
 
 /// Points of event type `i` and whether its cap cut them.
@@ -271,10 +383,24 @@ pub fn score_at(h: &Header, slots: &[Slot], model: &Model, as_of: i64) -> Result
             format_timestamp(h.anchor)
         )));
     }
-    let mut h2 = *h;
-    let mut s2 = slots.to_vec();
-    reanchor(&mut h2, &mut s2, model, as_of);
-    Ok(score(model, &s2))
+    match window_at(h, model, as_of) {
+        Window::Inside => {}
+        Window::Outside => return Ok(0.0),
+        Window::Straddles => return Err(straddles_error(h, model, as_of, "re-anchoring")),
+    }
+    if h.timed == 0 || as_of == h.anchor {
+        return Ok(score(model, slots));
+    }
+    let mut decay = model.decayer(as_of.saturating_sub(h.anchor));
+    let mut acc = 0.0;
+    for (i, s) in slots.iter().enumerate().filter(|(_, s)| s.count != 0) {
+        let moved = Slot {
+            count: s.count,
+            decayed: s.decayed * decay.factor(i),
+        };
+        acc += points(model, i, &moved).0;
+    }
+    Ok(acc)
 }
 
 /// Distinct weighted event types with at least one counted event.
@@ -325,11 +451,11 @@ pub fn breakdown(h: &Header, slots: &[Slot], model: &Model) -> Vec<BreakdownRow>
 pub fn encode(h: &Header, slots: &[Slot], model_body: &str) -> Vec<u8> {
     let present = slots.iter().filter(|s| !is_zero(s)).count();
     let sparse = present * SPARSE_SLOT_BYTES < slots.len() * SLOT_BYTES;
-    let mut out = Vec::with_capacity(48 + model_body.len() + slots.len() * SLOT_BYTES);
+    let mut out = Vec::with_capacity(56 + model_body.len() + slots.len() * SLOT_BYTES);
     out.extend_from_slice(&[FORMAT_VERSION, h.timed as u8, 0, 0]);
     out.extend_from_slice(&(model_body.len() as u32).to_le_bytes());
     out.extend_from_slice(model_body.as_bytes());
-    for v in [h.anchor, h.events, h.unweighted, h.last_seen] {
+    for v in [h.anchor, h.events, h.unweighted, h.last_seen, h.first_seen] {
         out.extend_from_slice(&v.to_le_bytes());
     }
     out.extend_from_slice(&(slots.len() as u32).to_le_bytes());
@@ -363,7 +489,7 @@ pub struct Decoded<'a> {
 /// The model text of a decoded summary.
 pub fn model_text(body: &[u8]) -> Result<&str, CesError> {
     std::str::from_utf8(body)
-        .map_err(|_| CesError::invalid("invalid ces_summary: model is not UTF-8"))
+        .map_err(|_| CesError::binary("invalid ces_summary: model is not UTF-8"))
 }
 
 /// Slots decoded on the stack when there are few (no allocation per summary read).
@@ -410,61 +536,222 @@ impl std::ops::DerefMut for SlotBuf {
     }
 }
 
+/// Reads a binary summary (the stored value, binary input and the parallel wire format).
+/// Every size is checked against the bytes present and the limits before anything is
+/// allocated, and every value against the rules a summary built from rows obeys (see
+/// `check_slot`, `check_header`); the model-dependent rules are `check_model`'s.
+/// Up to 16 slots decode without allocating.
 pub fn decode(bytes: &[u8]) -> Result<Decoded<'_>, CesError> {
-    let bad = |why: &str| CesError::invalid(format!("invalid ces_summary: {why}"));
+    let bad = |why: &str| CesError::binary(format!("invalid ces_summary: {why}"));
     let mut r = Reader { bytes, pos: 0 };
     let head = r.take(4).ok_or_else(|| bad("too short"))?;
     let version = head[0];
-    if version != FORMAT_VERSION && version != 2 {
+    if !(2..=FORMAT_VERSION).contains(&version) {
         return Err(bad(&format!("unknown format version {version}")));
+    }
+    if head[1] > 1 || head[2] != 0 || head[3] != 0 {
+        return Err(bad(&format!(
+            "undefined flags {:#04x} {:#04x} {:#04x}",
+            head[1], head[2], head[3]
+        )));
     }
     let timed = head[1] as u32;
     let len = r.u32().ok_or_else(|| bad("too short"))? as usize;
+    if len > r.bytes.len() - r.pos {
+        return Err(bad("truncated model"));
+    }
+    if len > MAX_MODEL_BYTES {
+        return Err(CesError::limit(format!(
+            "ces_summary model of {len} bytes exceeds the limit of {MAX_MODEL_BYTES} bytes"
+        )));
+    }
     let model_body = r.take(len).ok_or_else(|| bad("truncated model"))?;
-    let mut v = [0i64; 4];
-    for x in v.iter_mut() {
+    let mut v = [0i64; 5];
+    let counters = if version >= 4 { 5 } else { 4 };
+    for x in v.iter_mut().take(counters) {
         *x = r.i64().ok_or_else(|| bad("truncated header"))?;
     }
     let nslots = r.u32().ok_or_else(|| bad("truncated header"))?;
     let stored = r.u32().ok_or_else(|| bad("truncated header"))?;
-    let n = nslots as usize;
-    let mut slots = SlotBuf::with_len(n);
     let rest = r.bytes.len() - r.pos;
-    if version == 2 || stored == nslots {
-        if rest != n * SLOT_BYTES {
-            return Err(bad("slot count does not match its length"));
-        }
-        for s in slots.iter_mut() {
-            *s = r.slot().unwrap();
-        }
+    let dense = version == 2 || stored == nslots;
+    let (entries, entry_bytes) = if dense {
+        (nslots as usize, SLOT_BYTES)
     } else {
-        if stored > nslots || rest != stored as usize * SPARSE_SLOT_BYTES {
-            return Err(bad("slot count does not match its length"));
-        }
-        let mut next = 0usize;
-        for _ in 0..stored {
-            let i = r.u32().unwrap() as usize;
+        (stored as usize, SPARSE_SLOT_BYTES)
+    };
+    // sizes against the bytes present first, then against the limit, then allocate
+    if stored > nslots && !dense || entries.checked_mul(entry_bytes) != Some(rest) {
+        return Err(bad("slot count does not match its length"));
+    }
+    let n = nslots as usize;
+    if n > MAX_EVENT_TYPES {
+        return Err(CesError::limit(format!(
+            "ces_summary of {n} event types exceeds the limit of {MAX_EVENT_TYPES}"
+        )));
+    }
+    let mut slots = SlotBuf::with_len(n);
+    let mut sum: i64 = 0;
+    let mut next = 0usize;
+    for k in 0..entries {
+        let i = if dense {
+            k
+        } else {
+            let i = r.u32().ok_or_else(|| bad("truncated slot"))? as usize;
             if i < next || i >= n {
                 return Err(bad("slot indexes out of order"));
             }
             next = i + 1;
-            slots[i] = r.slot().unwrap();
-        }
+            i
+        };
+        let s = r.slot().ok_or_else(|| bad("truncated slot"))?;
+        check_slot(&s).map_err(|why| bad(&why))?;
+        sum = sum
+            .checked_add(s.count)
+            .ok_or_else(|| bad("event counts overflow"))?;
+        slots[i] = s;
     }
+    let last_seen = v[3];
+    let first_seen = if version >= 4 {
+        v[4]
+    } else if v[1] == 0 {
+        NO_FIRST
+    } else {
+        UNKNOWN_FIRST
+    };
     let header = Header {
         model: 0,
         anchor: v[0],
         events: v[1],
         unweighted: v[2],
-        last_seen: v[3],
+        last_seen,
+        first_seen,
+        next: 0,
         nslots,
         timed,
     };
+    check_header(&header, sum).map_err(|why| bad(&why))?;
     Ok(Decoded {
         model_body,
         header,
         slots,
     })
+}
+
+/// Rules every slot of a summary built from rows obeys: a count is never negative, a
+/// decayed sum is finite, never negative (not even -0), zero when the count is, and at most
+/// the count (each event adds at most 1). It may be 0 with a positive count: decay underflows.
+#[inline]
+fn check_slot(s: &Slot) -> Result<(), String> {
+    let d = s.decayed;
+    let c = s.count as f64;
+    if s.count < 0 {
+        return Err(format!("negative event count {}", s.count));
+    }
+    if !d.is_finite() || d.is_sign_negative() {
+        return Err(format!(
+            "decayed sum {} is not a finite number >= 0",
+            crate::error::pg_float(d)
+        ));
+    }
+    if (s.count == 0 && d != 0.0) || d > c + c * f64::EPSILON * 64.0 {
+        return Err(format!(
+            "decayed sum {d} does not fit event count {} (0 <= decayed <= count)",
+            s.count
+        ));
+    }
+    Ok(())
+}
+
+/// Header rules: counts never negative, `events` = weighted counts + unweighted, instants
+/// that PostgreSQL can print and read, first_seen <= last_seen <= as_of.
+fn check_header(h: &Header, weighted: i64) -> Result<(), String> {
+    if h.events < 0 || h.unweighted < 0 {
+        return Err(format!(
+            "negative event count (events {}, unweighted {})",
+            h.events, h.unweighted
+        ));
+    }
+    if weighted.checked_add(h.unweighted) != Some(h.events) {
+        return Err(format!(
+            "events {} is not the sum of the event counts {} and unweighted {}",
+            h.events, weighted, h.unweighted
+        ));
+    }
+    if h.timed == 1 {
+        if !valid_timestamp(h.anchor) || h.anchor == TS_INFINITY || h.anchor == TS_NEG_INFINITY {
+            return Err(format!(
+                "as_of {} is not a finite timestamp",
+                format_timestamp(h.anchor)
+            ));
+        }
+    } else if h.anchor != 0 {
+        return Err("a summary without as_of has an anchor".into());
+    }
+    if !valid_timestamp(h.last_seen) {
+        return Err(format!(
+            "last_seen {} is not a valid timestamp",
+            h.last_seen
+        ));
+    }
+    if !valid_timestamp(h.first_seen) {
+        return Err(format!(
+            "first_seen {} is not a valid timestamp",
+            h.first_seen
+        ));
+    }
+    let real = |t: i64| t != TS_INFINITY && t != TS_NEG_INFINITY;
+    if real(h.first_seen) && real(h.last_seen) && h.first_seen > h.last_seen {
+        return Err("first_seen is after last_seen".into());
+    }
+    if h.timed == 1 && real(h.last_seen) && h.last_seen > h.anchor {
+        return Err("last_seen is after as_of".into());
+    }
+    Ok(())
+}
+
+/// Rules that need the model: a model with time rules has an as_of, and without decay every
+/// decayed sum equals its count.
+pub fn check_model(h: &Header, slots: &[Slot], model: &Model) -> Result<(), String> {
+    if slots.len() != model.len() {
+        return Err(format!(
+            "{} slots for a model of {} event types",
+            slots.len(),
+            model.len()
+        ));
+    }
+    if model.as_of.is_some() {
+        return Err("the model must not carry as_of; the summary's as_of holds it".into());
+    }
+    if model.has_time_rules() && h.timed == 0 {
+        return Err("a model with time rules needs as_of".into());
+    }
+    if !model.has_decay() {
+        for s in slots {
+            if !equals_count(s) {
+                return Err(format!(
+                    "decayed sum {} differs from event count {} in a model without decay",
+                    s.decayed, s.count
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A summary value (not a partial rollup state) counts only events inside its own window.
+pub fn check_own_window(h: &Header, model: &Model) -> Result<(), String> {
+    if window_at(h, model, h.anchor) != Window::Inside {
+        return Err("it counts events outside its lookback window".into());
+    }
+    Ok(())
+}
+
+/// Without decay each event adds exactly 1.0, which is exact below 2^53.
+#[inline]
+fn equals_count(s: &Slot) -> bool {
+    let c = s.count as f64;
+    s.decayed == c || (s.count > 1 << 53 && (s.decayed - c).abs() <= c * f64::EPSILON * 64.0)
 }
 
 struct Reader<'a> {
@@ -492,9 +779,11 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Readable text form: `{"model": {...}, "as_of": "...", "events": n,
-/// "unweighted": n, "last_seen": "...", "counts": {"login": [count, decayed], ...}}`.
-/// Floats print in shortest round-trip form, so text I/O is exact.
+/// Readable text form: `{"model": {...}, "as_of": "...", "events": n, "unweighted": n,
+/// "first_seen": "...", "last_seen": "...", "counts": {"login": [count, decayed], ...}}`.
+/// Floats print in shortest round-trip form, so text I/O is exact. first_seen is left out
+/// only when nothing was counted and none is recorded; text without it otherwise (0.1.0)
+/// reads as unrecorded.
 pub fn to_json(h: &Header, slots: &[Slot], model: &Model) -> String {
     let mut counts = Map::new();
     for (i, s) in slots
@@ -523,6 +812,12 @@ pub fn to_json(h: &Header, slots: &[Slot], model: &Model) -> String {
             Value::String(format_timestamp(h.last_seen)),
         );
     }
+    if !(h.first_seen == NO_FIRST && h.events == 0) {
+        m.insert(
+            "first_seen".into(),
+            Value::String(format_timestamp(h.first_seen)),
+        );
+    }
     m.insert("counts".into(), Value::Object(counts));
     Value::Object(m).to_string()
 }
@@ -533,9 +828,19 @@ fn float(x: f64) -> Value {
         .unwrap_or(Value::Null)
 }
 
-/// Parses the text form back into a model, header and slots.
+/// Bytes of a summary's text form: its model plus a few numbers per event type.
+const MAX_SUMMARY_TEXT_BYTES: usize = 4 * MAX_MODEL_BYTES;
+
+/// Parses the text form back into a model, header and slots; malformed or inconsistent
+/// text is 22P02 (the rules are `decode`'s).
 pub fn from_json(text: &str, tp: &dyn TimeParser) -> Result<(Model, Header, Vec<Slot>), CesError> {
-    let bad = |why: String| CesError::invalid(format!("invalid ces_summary: {why}"));
+    if text.len() > MAX_SUMMARY_TEXT_BYTES {
+        return Err(CesError::limit(format!(
+            "ces_summary text of {} bytes exceeds the limit of {MAX_SUMMARY_TEXT_BYTES} bytes",
+            text.len()
+        )));
+    }
+    let bad = |why: String| CesError::text(format!("invalid ces_summary: {why}"));
     let v: Value = serde_json::from_str(text).map_err(|e| bad(format!("not valid JSON: {e}")))?;
     let o = v
         .as_object()
@@ -547,6 +852,7 @@ pub fn from_json(text: &str, tp: &dyn TimeParser) -> Result<(Model, Header, Vec<
             "events",
             "unweighted",
             "last_seen",
+            "first_seen",
             "counts",
         ]
         .contains(&k.as_str())
@@ -559,7 +865,13 @@ pub fn from_json(text: &str, tp: &dyn TimeParser) -> Result<(Model, Header, Vec<
             "the model must not carry as_of; the summary's \"as_of\" holds it".into(),
         ));
     }
-    let model = Model::parse_json(&model_v.to_string(), tp)?;
+    let model = Model::parse_json(&model_v.to_string(), tp).map_err(|e| match e.kind {
+        ErrorKind::InvalidParameter => CesError {
+            message: format!("invalid ces_summary: {}", e.message),
+            ..e.with_kind(ErrorKind::InvalidText)
+        },
+        _ => e,
+    })?;
     let int = |k: &str| -> Result<i64, CesError> {
         match o.get(k) {
             None => Ok(0),
@@ -584,6 +896,7 @@ pub fn from_json(text: &str, tp: &dyn TimeParser) -> Result<(Model, Header, Vec<
         return Err(bad("a model with time rules needs \"as_of\"".into()));
     }
     let mut slots = vec![Slot::default(); model.len()];
+    let mut weighted: i64 = 0;
     if let Some(c) = o.get("counts") {
         let c = c
             .as_object()
@@ -600,22 +913,38 @@ pub fn from_json(text: &str, tp: &dyn TimeParser) -> Result<(Model, Header, Vec<
             let count = arr[0]
                 .as_i64()
                 .ok_or_else(|| bad(format!("count of \"{name}\" must be an integer")))?;
-            let decayed = arr[1]
-                .to_string()
-                .parse::<f64>()
-                .map_err(|_| bad(format!("decayed sum of \"{name}\" must be a number")))?;
-            slots[i] = Slot { count, decayed };
+            let decayed = match &arr[1] {
+                Value::Number(n) => n.to_string().parse::<f64>().ok(),
+                _ => None,
+            }
+            .ok_or_else(|| bad(format!("decayed sum of \"{name}\" must be a number")))?;
+            let slot = Slot { count, decayed };
+            check_slot(&slot).map_err(|why| bad(format!("event \"{name}\": {why}")))?;
+            weighted = weighted
+                .checked_sub(slots[i].count)
+                .and_then(|w| w.checked_add(count))
+                .ok_or_else(|| bad("event counts overflow".into()))?;
+            slots[i] = slot;
         }
     }
+    let events = int("events")?;
+    let last_seen = ts("last_seen")?.unwrap_or(NO_TS);
+    let first_seen =
+        ts("first_seen")?.unwrap_or(if events == 0 { NO_FIRST } else { UNKNOWN_FIRST });
     let header = Header {
         model: 0,
         anchor: anchor.unwrap_or(0),
-        events: int("events")?,
+        events,
         unweighted: int("unweighted")?,
-        last_seen: ts("last_seen")?.unwrap_or(NO_TS),
+        last_seen,
+        first_seen,
+        next: 0,
         nslots: model.len() as u32,
         timed: timed as u32,
     };
+    check_header(&header, weighted).map_err(bad)?;
+    check_model(&header, &slots, &model).map_err(bad)?;
+    check_own_window(&header, &model).map_err(bad)?;
     Ok((model, header, slots))
 }
 
@@ -930,10 +1259,12 @@ mod tests {
                 .collect();
             let h = Header {
                 model: 0,
-                anchor: 5,
-                events: n as i64,
+                anchor: 10,
+                events: (n * n.saturating_sub(1) / 2 + 1) as i64,
                 unweighted: 1,
                 last_seen: 7,
+                first_seen: 6,
+                next: 0,
                 nslots: n as u32,
                 timed: 1,
             };
@@ -945,6 +1276,9 @@ mod tests {
         assert!(model_text(&[0xff, 0xfe]).is_err());
     }
 
+    /// The byte offset of the slot-count fields of an encoded summary with model "{}".
+    const COUNTS_AT: usize = 8 + 2 + 40;
+
     #[test]
     fn sparse_summaries_leave_out_zero_slots() {
         let mut slots = vec![Slot::default(); 7];
@@ -954,15 +1288,17 @@ mod tests {
         };
         let h = Header {
             model: 0,
-            anchor: 1,
+            anchor: 10,
             events: 3,
             unweighted: 1,
             last_seen: 9,
+            first_seen: 2,
+            next: 0,
             nslots: 7,
             timed: 1,
         };
         let sparse = encode(&h, &slots, "{}");
-        let dense_len = 8 + 2 + 32 + 8 + 7 * SLOT_BYTES;
+        let dense_len = COUNTS_AT + 8 + 7 * SLOT_BYTES;
         assert_eq!(sparse.len(), dense_len - 7 * SLOT_BYTES + SPARSE_SLOT_BYTES);
         let d = decode(&sparse).unwrap();
         assert_eq!((&d.slots[..], d.header), (&slots[..], h));
@@ -974,15 +1310,21 @@ mod tests {
             };
             7
         ];
-        assert_eq!(encode(&h, &full, "{}").len(), dense_len);
-        // Version 2 (dense, reserved zero) still reads.
-        let mut v2 = encode(&h, &full, "{}");
+        let hf = Header { events: 8, ..h };
+        assert_eq!(encode(&hf, &full, "{}").len(), dense_len);
+        // Version 2 (dense, reserved zero, no first_seen) still reads, first_seen unknown.
+        let v4 = encode(&hf, &full, "{}");
+        let mut v2 = v4[..COUNTS_AT - 8].to_vec();
         v2[0] = 2;
-        v2[8 + 2 + 32 + 4..8 + 2 + 32 + 8].copy_from_slice(&0u32.to_le_bytes());
-        assert_eq!(&decode(&v2).unwrap().slots[..], &full[..]);
+        v2.extend_from_slice(&7u32.to_le_bytes());
+        v2.extend_from_slice(&0u32.to_le_bytes());
+        v2.extend_from_slice(&v4[COUNTS_AT + 8..]);
+        let d2 = decode(&v2).unwrap();
+        assert_eq!(&d2.slots[..], &full[..]);
+        assert_eq!(d2.header.first_seen, UNKNOWN_FIRST);
         // Indexes must be in range and increasing.
         let mut bad = sparse.clone();
-        let at = 8 + 2 + 32 + 8;
+        let at = COUNTS_AT + 8;
         bad[at..at + 4].copy_from_slice(&7u32.to_le_bytes());
         assert!(decode(&bad).is_err());
         for n in 0..sparse.len() {

@@ -7,6 +7,14 @@ pub const USECS_PER_DAY: i64 = 86_400 * USECS_PER_SEC;
 /// PostgreSQL's -infinity and infinity timestamps.
 pub const TS_NEG_INFINITY: i64 = i64::MIN;
 pub const TS_INFINITY: i64 = i64::MAX;
+/// PostgreSQL's range of finite timestamptz: 4714-11-24 00:00 UTC BC to 294277-01-01 00:00 UTC (excluded).
+pub const TS_MIN: i64 = -211_813_488_000_000_000;
+pub const TS_END: i64 = 9_223_371_331_200_000_000;
+
+/// A timestamptz PostgreSQL can print and read back: finite in range, or ±infinity.
+pub fn valid_timestamp(t: i64) -> bool {
+    t == TS_INFINITY || t == TS_NEG_INFINITY || (TS_MIN..TS_END).contains(&t)
+}
 
 /// Parses interval and timestamptz text. The extension implements it with PostgreSQL's own
 /// input functions, so every format PostgreSQL accepts works in a model's JSON.

@@ -5,7 +5,9 @@
 //! confirms it. Branches that depend on the event name are mispredicted on real data
 //! (event types arrive interleaved), and cost more than the comparison itself.
 
-use crate::error::{finite_number, json_type_name, CesError};
+use crate::error::{finite_number, json_type_name, shorten, CesError};
+use crate::interrupt::Ticker;
+use crate::limits::{MAX_EVENT_TYPES, MAX_MODEL_BYTES, MAX_WEIGHT};
 
 #[derive(Debug, Clone)]
 pub struct Weights {
@@ -86,6 +88,7 @@ fn splitmix(mut z: u64) -> u64 {
 impl Weights {
     /// Parses a JSON object of event name to finite number.
     pub fn parse_json(text: &str) -> Result<Self, CesError> {
+        check_model_size(text.len())?;
         let value: serde_json::Value = serde_json::from_str(text)
             .map_err(|e| CesError::invalid(format!("weights are not valid JSON: {e}")))?;
         Self::from_value(&value)
@@ -99,12 +102,15 @@ impl Weights {
             ))
             .with_hint(r#"for example '{"login": 1, "project_added": 5}'"#)
         })?;
+        check_event_types(obj.len())?;
         let mut pairs = Vec::with_capacity(obj.len());
+        let mut ticker = Ticker::default();
         for (name, v) in obj {
+            ticker.tick();
             if name.is_empty() {
                 return Err(CesError::invalid("weights contain an empty event name"));
             }
-            let w = finite_number(v, &format!("weight for event \"{name}\""))?;
+            let w = weight_number(v, &format!("weight for event \"{name}\""))?;
             pairs.push((name.as_str(), w));
         }
         Ok(Self::from_pairs(pairs))
@@ -186,6 +192,38 @@ impl Weights {
     pub fn weight(&self, i: usize) -> f64 {
         self.weights[i]
     }
+}
+
+/// A weight or cap: a finite number within ±`MAX_WEIGHT`.
+pub(crate) fn weight_number(v: &serde_json::Value, what: &str) -> Result<f64, CesError> {
+    let x = finite_number(v, what)?;
+    if x.abs() > MAX_WEIGHT {
+        return Err(CesError::invalid(format!(
+            "{what} is out of range: {}; weights and caps are limited to ±1e15",
+            shorten(&v.to_string())
+        )));
+    }
+    Ok(x)
+}
+
+/// Refuses model text longer than `MAX_MODEL_BYTES` before parsing it (54000).
+pub(crate) fn check_model_size(bytes: usize) -> Result<(), CesError> {
+    if bytes > MAX_MODEL_BYTES {
+        return Err(CesError::limit(format!(
+            "model of {bytes} bytes exceeds the limit of {MAX_MODEL_BYTES} bytes"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses more than `MAX_EVENT_TYPES` event types before building anything (54000).
+pub(crate) fn check_event_types(n: usize) -> Result<(), CesError> {
+    if n > MAX_EVENT_TYPES {
+        return Err(CesError::limit(format!(
+            "model of {n} event types exceeds the limit of {MAX_EVENT_TYPES} event types"
+        )));
+    }
+    Ok(())
 }
 
 /// FNV-1a: short keys, no allocation, good enough spread for a few hundred names.
