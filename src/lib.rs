@@ -23,7 +23,9 @@ mod time;
 /// hook; an interrupt raises its ERROR, which unwinds to the calling function's pg_guard.
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
-    ces_core::interrupt::set_hook(|| pgrx::check_for_interrupts!());
+    ces_core::interrupt::set_hook(|| {
+        pgrx::check_for_interrupts!();
+    });
 }
 
 extension_sql_file!("../sql/models.sql", name = "models");
