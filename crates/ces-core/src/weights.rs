@@ -28,19 +28,21 @@ enum Index {
     Table(Box<[u32]>),
 }
 
-/// The length and seven bytes at fixed fractions of a non-empty name, packed.
+/// The length and seven bytes at fixed fractions of a name, packed. Runs on the unguarded
+/// hot path, so it cannot panic: bytes are read with `get` and no position overflows.
 #[inline(always)]
 fn fingerprint(b: &[u8]) -> u64 {
     let n = b.len();
-    let at = |i: usize, shift: u32| (b[i] as u64) << shift;
+    let last = n.saturating_sub(1);
+    let at = |i: usize, shift: u32| (b.get(i).copied().unwrap_or(0) as u64) << shift;
     (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
         ^ (at(0, 0)
-            | at(1.min(n - 1), 8)
+            | at(1.min(last), 8)
             | at(n / 4, 16)
             | at(n / 2, 24)
-            | at(3 * n / 4, 32)
+            | at(n / 2 + n / 4, 32)
             | at(n.saturating_sub(2), 40)
-            | at(n - 1, 48))
+            | at(last, 48))
 }
 
 /// A perfect hash of `names` into at most 16 entries per name, if one is found.
@@ -143,7 +145,10 @@ impl Weights {
         self.names.is_empty()
     }
 
-    /// Position of `event` in the model, if weighted.
+    /// Position of `event` in the model, if weighted (always `< self.len()`). Runs on the
+    /// unguarded hot paths, so it cannot panic: every index goes through `get`, `shift` is
+    /// below 64 (`perfect` makes it), and the probe loop ends at an empty entry (the table
+    /// has twice as many entries as names).
     #[inline]
     pub fn index_of(&self, event: &[u8]) -> Option<usize> {
         match &self.index {
@@ -151,23 +156,19 @@ impl Weights {
                 if event.is_empty() {
                     return None;
                 }
-                let pos = (fingerprint(event).wrapping_mul(*seed) >> shift) as usize;
+                let pos = fingerprint(event).wrapping_mul(*seed).wrapping_shr(*shift) as usize;
                 let i = (*table.get(pos)? as usize).checked_sub(1)?;
-                (*self.names[i] == *event).then_some(i)
+                (**self.names.get(i)? == *event).then_some(i)
             }
             Index::Table(slots) => {
-                let mask = slots.len() - 1;
+                let mask = slots.len().wrapping_sub(1);
                 let mut pos = hash(event) as usize & mask;
                 loop {
-                    let slot = slots[pos];
-                    if slot == 0 {
-                        return None;
-                    }
-                    let i = slot as usize - 1;
-                    if *self.names[i] == *event {
+                    let i = (*slots.get(pos)? as usize).checked_sub(1)?;
+                    if **self.names.get(i)? == *event {
                         return Some(i);
                     }
-                    pos = (pos + 1) & mask;
+                    pos = pos.wrapping_add(1) & mask;
                 }
             }
         }
@@ -176,7 +177,8 @@ impl Weights {
     /// Weight of `event`, or `None` when the model does not weight it (it then scores 0).
     #[inline]
     pub fn get(&self, event: &[u8]) -> Option<f64> {
-        self.index_of(event).map(|i| self.weights[i])
+        self.index_of(event)
+            .and_then(|i| self.weights.get(i).copied())
     }
 
     pub fn name(&self, i: usize) -> &str {
