@@ -191,7 +191,7 @@ pub fn utf8<'a>(bytes: &'a [u8], what: &str) -> &'a str {
         let at = e.valid_up_to();
         crate::error::raise(
             ces_core::CesError::encoding(format!(
-                "{what} is not valid UTF-8: byte 0x{:02x} at offset {at}",
+                "invalid UTF-8 in {what}: byte 0x{:02x} at offset {at}",
                 bytes.get(at).copied().unwrap_or(0)
             ))
             .with_hint("ces reads models and weights as UTF-8; use a UTF8 database or ASCII names"),
@@ -242,7 +242,7 @@ pub unsafe fn cstring_arg<'a>(d: Datum) -> &'a str {
     unsafe {
         utf8(
             std::ffi::CStr::from_ptr(d.cast_mut_ptr::<std::ffi::c_char>()).to_bytes(),
-            "input",
+            "type input",
         )
     }
 }

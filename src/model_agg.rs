@@ -111,7 +111,7 @@ unsafe fn trans(fcinfo: FunctionCallInfo, jsonb: bool) -> Datum {
             // ces_agg has no summary to return without a model (NULL); a window frame's
             // state must not be NULL once it has rows (PostgreSQL raises 22004), so there
             // the rows that count nothing score 0, like the plain aggregate.
-            None => null_model(fcinfo, in_window(fcinfo)),
+            None => null_model(fcinfo, jsonb, in_window(fcinfo)),
         }
     }
 }
@@ -148,12 +148,13 @@ unsafe fn in_window(fcinfo: FunctionCallInfo) -> bool {
 
 /// A row whose model is NULL: an error when its event is not NULL (README, "NULLs"), else
 /// it counts nothing. A NULL state then becomes `NOTHING_COUNTED` when `nothing_counted`.
-unsafe fn null_model(fcinfo: FunctionCallInfo, nothing_counted: bool) -> Datum {
+unsafe fn null_model(fcinfo: FunctionCallInfo, jsonb: bool, nothing_counted: bool) -> Datum {
     unsafe {
         let e = fmgr::arg(fcinfo, 1);
         if !e.isnull {
             raise(CesError::invalid(format!(
-                "model is NULL for event \"{}\"",
+                "{} NULL for event \"{}\"",
+                if jsonb { "weights are" } else { "model is" },
                 fmgr::display_bytes(fmgr::varlena_bytes(e.value))
             )));
         }
@@ -560,7 +561,7 @@ unsafe extern "C-unwind" fn score_model_trans_guarded(fcinfo: FunctionCallInfo) 
     unsafe {
         let m = fmgr::arg(fcinfo, MODEL_ARG);
         if m.isnull {
-            return null_model(fcinfo, true);
+            return null_model(fcinfo, false, true);
         }
         let sm: &ScoreModel =
             model_cache::parsed_stable(fcinfo, MODEL_ARG, m.value, Source::Text, parse_score_model);
