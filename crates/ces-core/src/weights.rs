@@ -227,6 +227,41 @@ mod tests {
         assert_eq!(w.get(b"x"), Some(0.25));
     }
 
+    /// The hot paths call `get` outside PostgreSQL's error handling: any bytes, both index
+    /// kinds, no panic (names that are not UTF-8, empty, one byte, long, near-misses).
+    #[test]
+    fn lookup_never_panics() {
+        let small = Weights::parse_json(r#"{"l":1,"login":2,"\u00e9":3}"#).unwrap();
+        let json = format!(
+            "{{{}}}",
+            (0..300)
+                .map(|i| format!("\"e{i}\":{i}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let large = Weights::parse_json(&json).unwrap();
+        let long = vec![b'l'; 1 << 20];
+        let probes: [&[u8]; 9] = [
+            b"",
+            b"l",
+            b"lo",
+            b"login",
+            b"logiN",
+            b"\xe9",
+            b"\xc3\xa9",
+            b"\xff\xfe\x00",
+            &long,
+        ];
+        for p in probes {
+            let _ = small.get(p);
+            let _ = large.get(p);
+        }
+        assert_eq!(small.get("é".as_bytes()), Some(3.0));
+        assert_eq!(small.get(b"\xe9"), None);
+        assert_eq!(large.get(b"e299"), Some(299.0));
+        assert_eq!(Weights::parse_json("{}").unwrap().get(b"x"), None);
+    }
+
     #[test]
     fn large_models_use_the_table() {
         let json: String = format!(
