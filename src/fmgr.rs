@@ -57,13 +57,18 @@ pub unsafe fn varlena_bytes<'a>(d: Datum) -> &'a [u8] {
     }
 }
 
+/// The payload of a non-external varlena. The length is computed with saturating
+/// arithmetic (pgrx's `varsize_any_exhdr` subtracts unchecked), so a corrupt header can
+/// give an empty slice but never a panic on the unguarded hot paths.
 #[inline(always)]
 unsafe fn payload<'a>(p: *const pg_sys::varlena) -> &'a [u8] {
     unsafe {
-        std::slice::from_raw_parts(
-            pgrx::varlena::vardata_any(p) as *const u8,
-            pgrx::varlena::varsize_any_exhdr(p),
-        )
+        let len = if pgrx::varlena::varatt_is_1b(p) {
+            pgrx::varlena::varsize_1b(p).saturating_sub(pg_sys::VARHDRSZ_SHORT)
+        } else {
+            pgrx::varlena::varsize_4b(p).saturating_sub(pg_sys::VARHDRSZ)
+        };
+        std::slice::from_raw_parts(pgrx::varlena::vardata_any(p) as *const u8, len)
     }
 }
 
@@ -166,17 +171,44 @@ unsafe fn list_nth(list: *mut pg_sys::List, n: usize) -> *mut std::ffi::c_void {
     }
 }
 
-/// Text form of a jsonb datum (cache misses only).
+/// Text form of a jsonb datum (cache misses only). Raises 22021 when it is not UTF-8 (a
+/// SQL_ASCII or single-byte database): event names are matched byte for byte, and a
+/// replaced byte could make two names equal.
 pub unsafe fn jsonb_text(d: Datum) -> String {
     unsafe {
         let raw = d.cast_mut_ptr::<pg_sys::varlena>();
         let jb = pg_sys::pg_detoast_datum(raw) as *mut pg_sys::Jsonb;
         let len = pgrx::varlena::varsize_any(jb as *const pg_sys::varlena) as i32;
         let cstr = pg_sys::JsonbToCString(std::ptr::null_mut(), &mut (*jb).root, len);
-        std::ffi::CStr::from_ptr(cstr)
-            .to_string_lossy()
-            .into_owned()
+        utf8(std::ffi::CStr::from_ptr(cstr).to_bytes(), "weights").to_owned()
     }
+}
+
+/// `bytes` as UTF-8, or ERROR 22021 naming `what` and the first bad byte. ces never
+/// replaces invalid bytes (U+FFFD would make distinct event names collide).
+pub fn utf8<'a>(bytes: &'a [u8], what: &str) -> &'a str {
+    std::str::from_utf8(bytes).unwrap_or_else(|e| {
+        let at = e.valid_up_to();
+        crate::error::raise(
+            ces_core::CesError::encoding(format!(
+                "invalid UTF-8 in {what}: byte 0x{:02x} at offset {at}",
+                bytes.get(at).copied().unwrap_or(0)
+            ))
+            .with_hint("ces reads models and weights as UTF-8; use a UTF8 database or ASCII names"),
+        )
+    })
+}
+
+/// `bytes` for an error message: UTF-8 as is, any other byte as \xNN (never replaced).
+pub fn display_bytes(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        s.push_str(chunk.valid());
+        for b in chunk.invalid() {
+            s.push_str(&format!("\\x{b:02x}"));
+        }
+    }
+    s
 }
 
 /// A palloc'd varlena (bytea, text, ces_model, ces_summary) holding `bytes`.
@@ -204,12 +236,14 @@ pub unsafe fn cstring_from(s: &str) -> Datum {
     }
 }
 
-/// The argument as a Rust str, for cstring arguments of input functions.
+/// The argument as a Rust str, for cstring arguments of input functions; 22021 when it
+/// is not UTF-8.
 pub unsafe fn cstring_arg<'a>(d: Datum) -> &'a str {
     unsafe {
-        std::ffi::CStr::from_ptr(d.cast_mut_ptr::<std::ffi::c_char>())
-            .to_str()
-            .unwrap_or_else(|_| pgrx::error!("input is not valid UTF-8"))
+        utf8(
+            std::ffi::CStr::from_ptr(d.cast_mut_ptr::<std::ffi::c_char>()).to_bytes(),
+            "type input",
+        )
     }
 }
 

@@ -110,27 +110,74 @@ unsafe fn trans(fcinfo: FunctionCallInfo, jsonb: bool) -> Datum {
     unsafe {
         match row_model(fcinfo, jsonb) {
             Some(model) => trans_with(fcinfo, model),
-            None => null_model(fcinfo),
+            // ces_agg has no summary to return without a model (NULL); a window frame's
+            // state must not be NULL once it has rows (PostgreSQL raises 22004), so there
+            // the rows that count nothing score 0, like the plain aggregate.
+            None => null_model(fcinfo, jsonb, in_window(fcinfo)),
         }
     }
 }
 
-/// A row whose model is NULL: an error unless its event is NULL too.
-unsafe fn null_model(fcinfo: FunctionCallInfo) -> Datum {
+/// The state datum of rows seen that counted nothing before any model was known: the
+/// finals read it as a score of 0 (it is also a running sum of 0, see `is_sum`).
+const NOTHING_COUNTED: usize = 0;
+
+/// A live palloc'd state, or None for NULL and for `NOTHING_COUNTED`.
+#[inline(always)]
+fn live_state(st: pg_sys::NullableDatum) -> Option<*mut Header> {
+    (!st.isnull && st.value.value() != NOTHING_COUNTED).then(|| st.value.cast_mut_ptr::<Header>())
+}
+
+/// Marks argument `i` NULL when it is `NOTHING_COUNTED`; whether it was.
+unsafe fn nothing_as_null(fcinfo: FunctionCallInfo, i: usize) -> bool {
     unsafe {
-        let st = fmgr::arg(fcinfo, 0);
-        if let (Some(e), _) = fmgr::event_ts_args(fcinfo) {
+        let a = (*fcinfo).args.as_mut_ptr().add(i);
+        let nothing = !(*a).isnull && (*a).value.value() == NOTHING_COUNTED;
+        if nothing {
+            (*a).isnull = true;
+        }
+        nothing
+    }
+}
+
+/// Whether this call is a window aggregate's (moving or not).
+unsafe fn in_window(fcinfo: FunctionCallInfo) -> bool {
+    unsafe {
+        pg_sys::AggCheckCallContext(fcinfo, std::ptr::null_mut()) as u32
+            == pg_sys::AGG_CONTEXT_WINDOW
+    }
+}
+
+/// A row whose model is NULL: an error when its event is not NULL (README, "NULLs"), else
+/// it counts nothing. A NULL state then becomes `NOTHING_COUNTED` when `nothing_counted`.
+unsafe fn null_model(fcinfo: FunctionCallInfo, jsonb: bool, nothing_counted: bool) -> Datum {
+    unsafe {
+        let e = fmgr::arg(fcinfo, 1);
+        if !e.isnull {
             raise(CesError::invalid(format!(
-                "model is NULL for event \"{}\"",
-                String::from_utf8_lossy(e)
+                "{} NULL for event \"{}\"",
+                if jsonb { "weights are" } else { "model is" },
+                fmgr::display_bytes(fmgr::varlena_bytes(e.value))
             )));
         }
-        if st.isnull {
-            fmgr::return_null(fcinfo)
-        } else {
+        let st = fmgr::arg(fcinfo, 0);
+        if !st.isnull {
             st.value
+        } else if nothing_counted {
+            Datum::from(NOTHING_COUNTED)
+        } else {
+            fmgr::return_null(fcinfo)
         }
     }
+}
+
+/// Raised before a row would take a state's event count past i64::MAX. Every count in a
+/// state built row by row is at most `events`, so this check keeps all of them in range.
+#[cold]
+fn too_many_rows() -> ! {
+    raise(CesError::out_of_range(
+        "ces_score: more than 9223372036854775807 events in one group",
+    ))
 }
 
 /// Adds this row to the palloc'd state (made on the first row) of `model`.
@@ -138,20 +185,26 @@ unsafe fn null_model(fcinfo: FunctionCallInfo) -> Datum {
 unsafe fn trans_with(fcinfo: FunctionCallInfo, model: &Model) -> Datum {
     unsafe {
         let st = fmgr::arg(fcinfo, 0);
+        let live = live_state(st);
         let (event, ts) = fmgr::event_ts_args(fcinfo);
-        if !st.isnull && summary::row_is_inert(model, event, ts) {
+        if live.is_some() && summary::row_is_inert(model, event, ts) {
             return st.value; // no need to touch the (cache-cold) state
         }
-        let h = if st.isnull {
-            let ctx = fmgr::agg_context(fcinfo, "ces_score");
-            alloc_state(ctx, Header::new(model, time::now()), model, None)
-        } else {
-            let h = st.value.cast_mut_ptr::<Header>();
-            if !same_model(h, model) {
-                model_changed();
+        let h = match live {
+            None => {
+                let ctx = fmgr::agg_context(fcinfo, "ces_score");
+                alloc_state(ctx, Header::new(model, time::now()), model, None)
             }
-            h
+            Some(h) => {
+                if !same_model(h, model) {
+                    model_changed();
+                }
+                h
+            }
         };
+        if (*h).events == i64::MAX {
+            too_many_rows();
+        }
         summary::accumulate(&mut *h, slots(h), model, event, ts);
         Datum::from(h)
     }
@@ -159,14 +212,18 @@ unsafe fn trans_with(fcinfo: FunctionCallInfo, model: &Model) -> Datum {
 
 unsafe fn inverse(fcinfo: FunctionCallInfo, jsonb: bool) -> Datum {
     unsafe {
-        let h = fmgr::arg(fcinfo, 0).value.cast_mut_ptr::<Header>();
-        let (event, ts) = fmgr::event_ts_args(fcinfo);
+        let st = fmgr::arg(fcinfo, 0);
         let Some(model) = row_model(fcinfo, jsonb) else {
-            return Datum::from(h);
+            return st.value; // the row counted nothing (or raised on the way in)
+        };
+        let Some(h) = live_state(st) else {
+            // Only rows without a model were added: nothing to take out.
+            return st.value;
         };
         if !same_model(h, model) {
             model_changed();
         }
+        let (event, ts) = fmgr::event_ts_args(fcinfo);
         if summary::retract(&mut *h, slots(h), model, event, ts) {
             Datum::from(h)
         } else {
@@ -178,8 +235,13 @@ unsafe fn inverse(fcinfo: FunctionCallInfo, jsonb: bool) -> Datum {
 
 /// The usual row, scored outside the pg_guard frame: a live state, a constant model the
 /// call site has already parsed (and the state points at), an inline event name. This path
-/// calls nothing in PostgreSQL, allocates nothing and cannot panic (slots are indexed by
-/// positions of the model the state was sized for). None sends the row to `trans`.
+/// calls nothing in PostgreSQL and allocates nothing. Why it cannot panic, without relying
+/// on debug assertions: the state is used only when it points at this very model, so it
+/// was allocated with `model.len()` slots; `index_of` returns positions below that and
+/// `accumulate` reads slots with `get_mut`; the one integer addition per row (`events`
+/// and a slot's count, each at most `events`) is reached only when `events < i64::MAX`;
+/// `row_is_inert` and the decay age use saturating subtraction; the rest is float
+/// arithmetic. None sends the row to `trans`, which is guarded.
 #[inline(always)]
 unsafe fn trans_fast(fcinfo: FunctionCallInfo) -> Option<Datum> {
     unsafe {
@@ -195,16 +257,13 @@ unsafe fn trans_fast(fcinfo: FunctionCallInfo) -> Option<Datum> {
 unsafe fn trans_fast_with(fcinfo: FunctionCallInfo, model: &Model) -> Option<Datum> {
     unsafe {
         let st = fmgr::arg(fcinfo, 0);
-        if st.isnull {
-            return None;
-        }
+        let h = live_state(st)?;
         let event = fmgr::inline_text_arg(fcinfo, 1)?;
         let ts = fmgr::i64_arg(fcinfo, 2);
         if summary::row_is_inert(model, event, ts) {
             return Some(st.value);
         }
-        let h = st.value.cast_mut_ptr::<Header>();
-        if (*h).model != model as *const Model as usize {
+        if (*h).model != model as *const Model as usize || (*h).events == i64::MAX {
             return None;
         }
         summary::accumulate(&mut *h, slots(h), model, event, ts);
@@ -602,7 +661,9 @@ pub unsafe extern "C-unwind" fn ces_state_score(fcinfo: FunctionCallInfo) -> Dat
         if st.isnull {
             return fmgr::return_null(fcinfo);
         }
-        let h = st.value.cast_mut_ptr::<Header>();
+        let Some(h) = live_state(st) else {
+            return fmgr::f64_datum(0.0); // rows that counted nothing
+        };
         with_resolved(h, "scoring", |_, s| summary::score(model_of(h), s))
             .into_datum()
             .expect("float8")
@@ -614,11 +675,11 @@ pg_finfo_v1!(pg_finfo_ces_state_summary);
 #[unsafe(no_mangle)]
 pub unsafe extern "C-unwind" fn ces_state_summary(fcinfo: FunctionCallInfo) -> Datum {
     unsafe {
-        let st = fmgr::arg(fcinfo, 0);
-        if st.isnull {
+        // No summary without a model: NULL also for rows that counted nothing before any
+        // model was known (a window's `NOTHING_COUNTED`).
+        let Some(h) = live_state(fmgr::arg(fcinfo, 0)) else {
             return fmgr::return_null(fcinfo);
-        }
-        let h = st.value.cast_mut_ptr::<Header>();
+        };
         // A rollup re-anchors to its latest as_of, known only now (see `absorb_apart`).
         with_resolved(h, "rolling up", |hh, s| {
             Datum::from(fmgr::varlena_from(&summary::encode(
@@ -688,9 +749,13 @@ fn sum_datum(x: f64) -> Datum {
     fmgr::f64_datum(if x.abs() < f64::MIN_POSITIVE { 0.0 } else { x })
 }
 
-/// The running sum plus this row's points; None sends the row to the guarded path.
+/// The running sum plus the points of the row (`event`, `ts`).
 #[inline(always)]
-unsafe fn sum_row(fcinfo: FunctionCallInfo, sm: &ScoreModel, inline_only: bool) -> Option<Datum> {
+unsafe fn sum_row(
+    fcinfo: FunctionCallInfo,
+    sm: &ScoreModel,
+    (event, ts): (Option<&[u8]>, Option<i64>),
+) -> Datum {
     unsafe {
         let st = fmgr::arg(fcinfo, 0);
         let sum = if st.isnull {
@@ -698,26 +763,23 @@ unsafe fn sum_row(fcinfo: FunctionCallInfo, sm: &ScoreModel, inline_only: bool) 
         } else {
             fmgr::f64_of(st.value)
         };
-        let (event, ts) = if inline_only {
-            (fmgr::inline_text_arg(fcinfo, 1)?, fmgr::i64_arg(fcinfo, 2))
-        } else {
-            fmgr::event_ts_args(fcinfo)
-        };
         let points = event.and_then(|e| summary::row_points(&sm.model, sm.anchor, e, ts));
-        Some(sum_datum(sum + points.unwrap_or(0.0)))
+        sum_datum(sum + points.unwrap_or(0.0))
     }
 }
 
 pg_finfo_v1!(pg_finfo_ces_score_model_trans);
 /// The usual row runs outside the pg_guard frame (see `trans_fast`); it reads only the
-/// call site's cache and the row, and calls nothing in PostgreSQL.
+/// call site's cache and the row, and calls nothing in PostgreSQL. `sum_row` cannot panic
+/// either: `row_points` indexes with `get`, and the sum is float arithmetic.
 #[unsafe(no_mangle)]
 pub unsafe extern "C-unwind" fn ces_score_model_trans(fcinfo: FunctionCallInfo) -> Datum {
     unsafe {
         if !fmgr::arg(fcinfo, MODEL_ARG).isnull {
             if let Some(sm) = model_cache::constant::<ScoreModel>(fcinfo) {
                 let fast = if sm.by_row {
-                    sum_row(fcinfo, sm, true)
+                    fmgr::inline_text_arg(fcinfo, 1)
+                        .map(|e| sum_row(fcinfo, sm, (e, fmgr::i64_arg(fcinfo, 2))))
                 } else {
                     trans_fast_with(fcinfo, &sm.model)
                 };
@@ -736,12 +798,12 @@ unsafe extern "C-unwind" fn score_model_trans_guarded(fcinfo: FunctionCallInfo) 
     unsafe {
         let m = fmgr::arg(fcinfo, MODEL_ARG);
         if m.isnull {
-            return null_model(fcinfo);
+            return null_model(fcinfo, false, true);
         }
         let sm: &ScoreModel =
             model_cache::parsed_stable(fcinfo, MODEL_ARG, m.value, Source::Text, parse_score_model);
         if sm.by_row && model_cache::constant::<ScoreModel>(fcinfo).is_some() {
-            sum_row(fcinfo, sm, false).expect("detoasted")
+            sum_row(fcinfo, sm, fmgr::event_ts_args(fcinfo))
         } else {
             trans_with(fcinfo, &sm.model)
         }
@@ -758,8 +820,14 @@ pg_finfo_v1!(pg_finfo_ces_score_model_combine);
 #[unsafe(no_mangle)]
 pub unsafe extern "C-unwind" fn ces_score_model_combine(fcinfo: FunctionCallInfo) -> Datum {
     unsafe {
+        // NOTHING_COUNTED (rows without a model) adds nothing to either kind of state: it
+        // is read as NULL, and is the result only when both sides are nothing.
+        let nothing = nothing_as_null(fcinfo, 0) | nothing_as_null(fcinfo, 1);
         let a = fmgr::arg(fcinfo, 0);
         let b = fmgr::arg(fcinfo, 1);
+        if nothing && a.isnull && b.isnull {
+            return Datum::from(NOTHING_COUNTED);
+        }
         let sum_a = !a.isnull && is_sum(a.value);
         let sum_b = !b.isnull && is_sum(b.value);
         if !sum_a && !sum_b {

@@ -166,7 +166,8 @@ unsafe fn text_of(d: Datum, source: Source) -> String {
     unsafe {
         match source {
             Source::Jsonb => fmgr::jsonb_text(d),
-            Source::Text => String::from_utf8_lossy(fmgr::varlena_bytes(d)).into_owned(),
+            // Never lossy: a replaced byte could make two models (or names) equal.
+            Source::Text => fmgr::utf8(fmgr::varlena_bytes(d), "model").to_owned(),
         }
     }
 }

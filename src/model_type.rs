@@ -44,7 +44,7 @@ unsafe fn registry_lookup(fcinfo: FunctionCallInfo, name: &str) -> String {
         ));
         let query = format!(
             "SELECT {}.ces_model($1::text, NULL::integer)::text",
-            schema.to_string_lossy()
+            fmgr::utf8(schema.to_bytes(), "schema name")
         );
         pgrx::spi::Spi::get_one_with_args::<String>(&query, &[name.into()])
             .unwrap_or_else(|e| pgrx::error!("model lookup failed: {e}"))
@@ -57,8 +57,9 @@ pg_finfo_v1!(pg_finfo_ces_model_out);
 #[unsafe(no_mangle)]
 pub unsafe extern "C-unwind" fn ces_model_out(fcinfo: FunctionCallInfo) -> Datum {
     unsafe {
+        // Stored text is UTF-8 (input and receive check it); never print a substitute.
         let bytes = fmgr::varlena_bytes(fmgr::arg(fcinfo, 0).value);
-        fmgr::cstring_from(std::str::from_utf8(bytes).unwrap_or("{}"))
+        fmgr::cstring_from(fmgr::utf8(bytes, "ces_model"))
     }
 }
 
@@ -68,9 +69,7 @@ pg_finfo_v1!(pg_finfo_ces_model_recv);
 pub unsafe extern "C-unwind" fn ces_model_recv(fcinfo: FunctionCallInfo) -> Datum {
     unsafe {
         let bytes = fmgr::recv_bytes(fmgr::arg(fcinfo, 0).value);
-        let text = std::str::from_utf8(bytes)
-            .map_err(|_| CesError::invalid("ces_model binary input is not UTF-8"))
-            .or_raise();
+        let text = fmgr::utf8(bytes, "ces_model binary input");
         model_datum(&parse_model(text).or_raise())
     }
 }

@@ -69,5 +69,6 @@ SELECT ces_score(e, t, ces_model('{"login":1}', lookback => '1 day', as_of => '2
        ces_score(e, t, ces_model('{"login":{"weight":1e-300,"cap":1}}', half_life => '1 hour', as_of => '2026-10-01')) FILTER (WHERE t > '2026-09-29') > 0 AS capped_keeps_subnormal
 FROM (VALUES ('login', timestamptz '2026-09-01'), ('login', timestamptz '2026-09-29 18:00+00')) v(e, t);
 SELECT expect_error($$SELECT ces_score(e, now(), NULL::ces_model) FROM (VALUES ('login')) v(e)$$);
+-- Rows that count nothing score 0, as in the jsonb form (README, "NULLs").
 SELECT ces_score(NULL, NULL, NULL::ces_model) AS all_null FROM generate_series(1, 3);
 DROP TABLE sbr;

@@ -228,7 +228,11 @@ impl Model {
     /// Half-life of event `i` in microseconds, if it decays.
     #[inline]
     pub fn half_life_of(&self, i: usize) -> Option<i64> {
-        self.rules[i].half_life.or(self.half_life)
+        // `get`: reached from the unguarded hot paths, where it must not panic.
+        self.rules
+            .get(i)
+            .and_then(|r| r.half_life)
+            .or(self.half_life)
     }
 
     pub fn len(&self) -> usize {

@@ -133,7 +133,7 @@ pub fn row_points(
 ) -> Option<f64> {
     let age = counted_age_at(anchor, model, ts)?;
     let i = model.weights.index_of(event)?;
-    Some(model.rules[i].weight * model.decay(i, age))
+    Some(model.rules.get(i)?.weight * model.decay(i, age))
 }
 
 /// Whether a row leaves any existing state unchanged, decided from the model alone (no
@@ -181,10 +181,18 @@ pub fn accumulate(
             h.first_seen = t;
         }
     }
-    match model.weights.index_of(event) {
-        Some(i) => {
-            slots[i].count += 1;
-            slots[i].decayed += model.decay(i, age);
+    // `get_mut`: this runs on the unguarded hot paths (the caller sized `slots` for
+    // `model`, so it always finds the slot). The increments cannot overflow while
+    // `h.events < i64::MAX` before the row, which those callers check: a state built row
+    // by row has every count at most `events`.
+    match model
+        .weights
+        .index_of(event)
+        .and_then(|i| Some((i, slots.get_mut(i)?)))
+    {
+        Some((i, slot)) => {
+            slot.count += 1;
+            slot.decayed += model.decay(i, age);
         }
         None => h.unweighted += 1,
     }

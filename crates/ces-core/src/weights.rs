@@ -30,19 +30,21 @@ enum Index {
     Table(Box<[u32]>),
 }
 
-/// The length and seven bytes at fixed fractions of a non-empty name, packed.
+/// The length and seven bytes at fixed fractions of a name, packed. Runs on the unguarded
+/// hot path, so it cannot panic: bytes are read with `get` and no position overflows.
 #[inline(always)]
 fn fingerprint(b: &[u8]) -> u64 {
     let n = b.len();
-    let at = |i: usize, shift: u32| (b[i] as u64) << shift;
+    let last = n.saturating_sub(1);
+    let at = |i: usize, shift: u32| (b.get(i).copied().unwrap_or(0) as u64) << shift;
     (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
         ^ (at(0, 0)
-            | at(1.min(n - 1), 8)
+            | at(1.min(last), 8)
             | at(n / 4, 16)
             | at(n / 2, 24)
-            | at(3 * n / 4, 32)
+            | at(n / 2 + n / 4, 32)
             | at(n.saturating_sub(2), 40)
-            | at(n - 1, 48))
+            | at(last, 48))
 }
 
 /// A perfect hash of `names` into at most 16 entries per name, if one is found.
@@ -149,7 +151,10 @@ impl Weights {
         self.names.is_empty()
     }
 
-    /// Position of `event` in the model, if weighted.
+    /// Position of `event` in the model, if weighted (always `< self.len()`). Runs on the
+    /// unguarded hot paths, so it cannot panic: every index goes through `get`, `shift` is
+    /// below 64 (`perfect` makes it), and the probe loop ends at an empty entry (the table
+    /// has twice as many entries as names).
     #[inline]
     pub fn index_of(&self, event: &[u8]) -> Option<usize> {
         match &self.index {
@@ -157,23 +162,19 @@ impl Weights {
                 if event.is_empty() {
                     return None;
                 }
-                let pos = (fingerprint(event).wrapping_mul(*seed) >> shift) as usize;
+                let pos = fingerprint(event).wrapping_mul(*seed).wrapping_shr(*shift) as usize;
                 let i = (*table.get(pos)? as usize).checked_sub(1)?;
-                (*self.names[i] == *event).then_some(i)
+                (**self.names.get(i)? == *event).then_some(i)
             }
             Index::Table(slots) => {
-                let mask = slots.len() - 1;
+                let mask = slots.len().wrapping_sub(1);
                 let mut pos = hash(event) as usize & mask;
                 loop {
-                    let slot = slots[pos];
-                    if slot == 0 {
-                        return None;
-                    }
-                    let i = slot as usize - 1;
-                    if *self.names[i] == *event {
+                    let i = (*slots.get(pos)? as usize).checked_sub(1)?;
+                    if **self.names.get(i)? == *event {
                         return Some(i);
                     }
-                    pos = (pos + 1) & mask;
+                    pos = pos.wrapping_add(1) & mask;
                 }
             }
         }
@@ -182,7 +183,8 @@ impl Weights {
     /// Weight of `event`, or `None` when the model does not weight it (it then scores 0).
     #[inline]
     pub fn get(&self, event: &[u8]) -> Option<f64> {
-        self.index_of(event).map(|i| self.weights[i])
+        self.index_of(event)
+            .and_then(|i| self.weights.get(i).copied())
     }
 
     pub fn name(&self, i: usize) -> &str {
@@ -261,6 +263,41 @@ mod tests {
         let w = Weights::parse_json(r#"{"support_ticket":-5,"x":0.25}"#).unwrap();
         assert_eq!(w.get(b"support_ticket"), Some(-5.0));
         assert_eq!(w.get(b"x"), Some(0.25));
+    }
+
+    /// The hot paths call `get` outside PostgreSQL's error handling: any bytes, both index
+    /// kinds, no panic (names that are not UTF-8, empty, one byte, long, near-misses).
+    #[test]
+    fn lookup_never_panics() {
+        let small = Weights::parse_json(r#"{"l":1,"login":2,"\u00e9":3}"#).unwrap();
+        let json = format!(
+            "{{{}}}",
+            (0..300)
+                .map(|i| format!("\"e{i}\":{i}"))
+                .collect::<Vec<_>>()
+                .join(",")
+        );
+        let large = Weights::parse_json(&json).unwrap();
+        let long = vec![b'l'; 1 << 20];
+        let probes: [&[u8]; 9] = [
+            b"",
+            b"l",
+            b"lo",
+            b"login",
+            b"logiN",
+            b"\xe9",
+            b"\xc3\xa9",
+            b"\xff\xfe\x00",
+            &long,
+        ];
+        for p in probes {
+            let _ = small.get(p);
+            let _ = large.get(p);
+        }
+        assert_eq!(small.get("é".as_bytes()), Some(3.0));
+        assert_eq!(small.get(b"\xe9"), None);
+        assert_eq!(large.get(b"e299"), Some(299.0));
+        assert_eq!(Weights::parse_json("{}").unwrap().get(b"x"), None);
     }
 
     #[test]
