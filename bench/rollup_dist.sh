@@ -47,18 +47,19 @@ DECLARE t0 timestamptz; BEGIN
     EXECUTE format(sql, agg);
     INSERT INTO t VALUES (q, agg, extract(epoch FROM clock_timestamp() - t0) * 1000);
 END $$;
+\o /dev/null
 SELECT pg_temp.run(q, a, s)
 FROM generate_series(1, :runs) r,
      (VALUES ('per account', 'SELECT sum(ces_score(x)) FROM (SELECT %s(summary) x FROM daily GROUP BY account) y'),
              ('per plan', 'SELECT sum(ces_score(x)) FROM (SELECT %s(summary) x FROM daily GROUP BY plan) y'),
              ('total', 'SELECT ces_score(%s(summary)) FROM daily')) q(q, s),
      unnest(ARRAY['ces_rollup', 'ces_rollup_dist']) a;
-SELECT format('%-12s ces_rollup %8.1f   ces_rollup_dist %8.1f   ratio %.2f', q,
-              percentile_disc(0.5) WITHIN GROUP (ORDER BY ms) FILTER (WHERE agg = 'ces_rollup'),
-              percentile_disc(0.5) WITHIN GROUP (ORDER BY ms) FILTER (WHERE agg = 'ces_rollup_dist'),
-              percentile_disc(0.5) WITHIN GROUP (ORDER BY ms) FILTER (WHERE agg = 'ces_rollup_dist')
-              / percentile_disc(0.5) WITHIN GROUP (ORDER BY ms) FILTER (WHERE agg = 'ces_rollup'))
-FROM t GROUP BY q ORDER BY q;
+\o
+SELECT format('%s: ces_rollup %s ms, ces_rollup_dist %s ms, ratio %s', q, round(a::numeric, 1), round(b::numeric, 1),
+              round((b / a)::numeric, 2))
+FROM (SELECT q, percentile_disc(0.5) WITHIN GROUP (ORDER BY ms) FILTER (WHERE agg = 'ces_rollup') a,
+             percentile_disc(0.5) WITHIN GROUP (ORDER BY ms) FILTER (WHERE agg = 'ces_rollup_dist') b
+      FROM t GROUP BY q) m ORDER BY q;
 SELECT 'results equal: ' || bool_and(abs(a - b) <= 1e-9 * greatest(abs(a), 1))
 FROM (SELECT ces_score(ces_rollup(summary)) a, ces_score(ces_rollup_dist(summary)) b FROM daily GROUP BY account) z;
 SQL
