@@ -52,6 +52,7 @@ FROM generate_series(1, :runs) r,
        ('4 ces_agg per account, ces_rollup_dist by plan', \$q\$SELECT plan, ces_score(ces_rollup_dist(s)) FROM (SELECT account, plan, ces_agg(event, ts, ces_model('$W', half_life => '7 days', as_of => '2026-10-01 00:00+00')) s FROM big GROUP BY account, plan) a GROUP BY plan\$q\$),
        ('5 daily summaries, ces_rollup by plan (row-gather)', \$q\$SELECT plan, ces_score(ces_rollup(summary)) FROM big_daily GROUP BY plan\$q\$),
        ('6 daily summaries, ces_rollup_dist by plan (worker partials)', \$q\$SELECT plan, ces_score(ces_rollup_dist(summary)) FROM big_daily GROUP BY plan\$q\$),
+       ('8 jsonb ces_score per account, sum by plan', \$q\$SELECT plan, sum(s) FROM (SELECT account, plan, ces_score(event, ts, '$W'::jsonb) s FROM big GROUP BY account, plan) a GROUP BY plan\$q\$),
        ('7 model ces_score by account (pushed down)', \$q\$SELECT account, ces_score(event, ts, ces_model('$W', half_life => '7 days', as_of => '2026-10-01 00:00+00')) FROM big GROUP BY account\$q\$)
      ) q(q, s);
 \o

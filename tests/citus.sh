@@ -10,6 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
+trap 'echo "citus: FAILED at tests/citus.sh line $LINENO (server logs in target/citus/*/server.log)"' ERR
 
 if ! bash scripts/citus.sh; then
     echo "citus: FAILED: could not build Citus (see above)"
@@ -69,6 +70,7 @@ SQL
 
 W="'{\"login\":1,\"project_added\":5,\"team_member_added\":10,\"upgraded\":50,\"support_ticket\":-3}'::jsonb"
 M="ces_model($W, half_life => '7 days', lookback => '30 days', as_of => '2026-10-01 00:00+00')"
+M0="ces_model($W, lookback => '30 days', as_of => '2026-10-01 00:00+00')" # integer sums, no decay
 BANDS="'[{\"name\":\"low\",\"upto\":20},{\"name\":\"mid\",\"upto\":60},{\"name\":\"high\"}]'::jsonb"
 fail=0
 ok() { echo "citus: $1 ok"; }
@@ -128,6 +130,11 @@ same "model ces_score by segment" segment 1e-9 \
 explain "model ces_score by segment gathers the rows (internal state)" \
     "Query: SELECT segment, event AS ces_score, ts AS ces_score, .* FROM public\.events_[0-9]+ events WHERE true$" \
     "SELECT segment, ces_score(event, ts, $M) FROM events{L} GROUP BY segment"
+same "model ces_score without decay by segment" segment exact \
+    "SELECT segment, ces_score(event, ts, $M0) AS v FROM events{L} GROUP BY segment"
+same "ces_agg then ces_rollup_dist by plan, no decay" plan exact \
+    "SELECT plan, ces_score(ces_rollup_dist(s)) AS v
+     FROM (SELECT account, plan, ces_agg(event, ts, $M0) AS s FROM events{L} GROUP BY account, plan) a GROUP BY plan"
 same "ces_agg then ces_rollup by plan" plan 1e-9 \
     "SELECT plan, ces_score(ces_rollup(s)) AS v
      FROM (SELECT account, plan, ces_agg(event, ts, $M) AS s FROM events{L} GROUP BY account, plan) a GROUP BY plan"
