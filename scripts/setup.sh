@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building and testing ces needs on Debian 12, as root, skipping what is
-# already there: PostgreSQL 15 with server headers, clang, sudo, cargo-pgrx 0.18.1, pgrx init.
+# already there: PostgreSQL 15 with server headers, clang, sudo, cargo-pgrx 0.18.1, pgrx init,
+# and the libraries Citus (a test dependency, built by scripts/citus.sh) links.
 set -euo pipefail
 
 PGRX_VERSION=0.18.1
-APT_PACKAGES=(postgresql-15 postgresql-server-dev-15 libclang-dev clang sudo)
+APT_PACKAGES=(postgresql-15 postgresql-server-dev-15 libclang-dev clang sudo
+    libcurl4-openssl-dev liblz4-dev libzstd-dev libkrb5-dev) # the last four build Citus (tests/citus.sh)
 
 missing=()
 for p in "${APT_PACKAGES[@]}"; do

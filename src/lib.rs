@@ -13,6 +13,7 @@ mod model_agg;
 mod model_cache;
 mod model_type;
 mod normalize;
+mod rollup_dist;
 mod score_agg;
 mod summary_type;
 mod time;
@@ -46,4 +47,9 @@ extension_sql_file!(
     "../sql/analytics.sql",
     name = "analytics",
     requires = ["registry", "ces_score_aggregate"]
+);
+extension_sql_file!(
+    "../sql/distributed.sql",
+    name = "distributed",
+    requires = ["models"]
 );
