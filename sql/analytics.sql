@@ -204,7 +204,8 @@ BEGIN
     END IF;
     n_dates := floor(extract(epoch FROM to_ts - from_ts) / step_s)::bigint + 1;
     IF n_dates > 100000 THEN
-        RAISE EXCEPTION 'ces_backfill: % dates is too many; use a longer step', n_dates USING ERRCODE = '22023';
+        RAISE EXCEPTION 'ces_backfill: % dates is too many; one backfill scores at most 100000 dates', n_dates
+            USING ERRCODE = '54000', HINT = 'use a longer step, or backfill the range in parts';
     END IF;
     -- Planner statistics give the expected number of accounts, for progress reports.
     SELECT CASE WHEN s.n_distinct >= 0 THEN s.n_distinct ELSE -s.n_distinct * c.reltuples END::bigint INTO expected

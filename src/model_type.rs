@@ -43,7 +43,7 @@ unsafe fn registry_lookup(fcinfo: FunctionCallInfo, name: &str) -> String {
             pgrx::pg_sys::get_namespace_name(nsp),
         ));
         let query = format!(
-            "SELECT {}.ces_model($1::text, NULL::integer)::text",
+            "SELECT {}.ces_model($1::pg_catalog.text, NULL::pg_catalog.int4)::pg_catalog.text",
             fmgr::utf8(schema.to_bytes(), "schema name")
         );
         pgrx::spi::Spi::get_one_with_args::<String>(&query, &[name.into()])

@@ -6,7 +6,7 @@
 use crate::error::{raise, OrRaise};
 use crate::fmgr::{self, pg_finfo_v1};
 use crate::model_agg::open_summary;
-use ces_core::summary;
+use ces_core::summary::{self, Slot, Window};
 use ces_core::CesError;
 use pgrx::pg_guard;
 use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
@@ -21,7 +21,7 @@ pub unsafe extern "C-unwind" fn ces_summary_merge(fcinfo: FunctionCallInfo) -> D
     unsafe {
         let state = fmgr::arg(fcinfo, 0).value;
         let (mut a, _) = open_summary(fcinfo, state);
-        let (b, model) = open_summary(fcinfo, fmgr::arg(fcinfo, 1).value);
+        let (mut b, model) = open_summary(fcinfo, fmgr::arg(fcinfo, 1).value);
         if a.model_body != b.model_body {
             raise(
                 CesError::invalid("cannot roll up summaries of different models").with_hint(
@@ -33,7 +33,20 @@ pub unsafe extern "C-unwind" fn ces_summary_merge(fcinfo: FunctionCallInfo) -> D
                 ),
             );
         }
+        // Under a lookback, the merge keeps ces_rollup's contract (exact, or an error): an
+        // input wholly before the window at the later as_of counts nothing there and is
+        // skipped; whatever remains must lie wholly inside that window, or the merge raises.
+        let anchor = a.header.anchor.max(b.header.anchor);
+        if summary::window_at(&a.header, model, anchor) == Window::Outside {
+            a.header = summary::emptied(&a.header);
+            a.slots.iter_mut().for_each(|s| *s = Slot::default());
+        }
+        if summary::window_at(&b.header, model, anchor) == Window::Outside {
+            b.header = summary::emptied(&b.header);
+            b.slots.iter_mut().for_each(|s| *s = Slot::default());
+        }
         summary::merge(&mut a.header, &mut a.slots, &b.header, &b.slots, model).or_raise();
+        summary::check_window(&a.header, model, "rolling up").or_raise();
         let bytes = summary::encode(&a.header, &a.slots, &model.body);
         let p = state.cast_mut_ptr::<pg_sys::varlena>();
         if pg_sys::AggCheckCallContext(fcinfo, std::ptr::null_mut())

@@ -49,6 +49,8 @@ SELECT ces_define_model('hostile_60y', ces_model('{"a":1}', lookback => '60 year
 SELECT expect_error($$SELECT ces_backfill('hostile_60y', 'hostile_events', 'account', 'event', 'ts', '2026-01-01 00:00+00', '2026-01-01 00:00:02+00', interval '1 second')$$);
 -- A 1-day step over the same lookback is fine (21,915 buckets).
 SELECT ces_backfill('hostile_60y', 'hostile_events', 'account', 'event', 'ts', '2026-01-01 00:00+00', '2026-01-03 00:00+00') AS rows;
+-- More than 100,000 dates in one backfill: refused before anything is read (54000).
+SELECT expect_error($$SELECT ces_backfill('hostile_60y', 'hostile_events', 'account', 'event', 'ts', '2026-01-01 00:00+00', '2026-01-02 04:00+00', interval '1 second')$$);
 ROLLBACK;
 
 -- 4. Normalisation never overflows: finite inputs give a finite answer in the target range.

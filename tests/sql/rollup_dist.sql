@@ -43,4 +43,26 @@ FROM (SELECT ces_agg(event, ts, '{"login":1}') FILTER (WHERE account = 1) a,
 SELECT expect_error($$SELECT ces_rollup_dist(s)
                       FROM (SELECT ces_agg('login', now(), '{"login":1}'::ces_model) s
                             UNION ALL SELECT ces_agg('login', now(), '{"login":2}'::ces_model)) v$$);
+-- Under a lookback, exact or an error, like ces_rollup: daily summaries of a 10-day lookback
+-- model rolled up at the last day skip the days wholly before the window and equal the raw
+-- 10-day score; an input straddling the window start raises 22023.
+CREATE TABLE rd_daily_lb AS
+SELECT account, date_trunc('day', ts, 'UTC') AS day,
+       ces_agg(event, ts, ces_model('{"login":1,"project_added":5,"upgraded":50,"support_ticket":-3}',
+                                    lookback => '10 days', as_of => date_trunc('day', ts, 'UTC') + interval '1 day')) AS summary
+FROM rd_events GROUP BY 1, 2;
+SELECT count(*) AS accounts,
+       bool_and(d.s = r.s) AS dist_equals_raw, bool_and(d.s = c.s) AS dist_equals_rollup
+FROM (SELECT account, ces_score(ces_rollup_dist(summary)) s FROM rd_daily_lb GROUP BY account) d
+JOIN (SELECT account, ces_score(ces_rollup(summary)) s FROM rd_daily_lb GROUP BY account) c USING (account)
+JOIN (SELECT e.account, ces_score(e.event, e.ts, ces_model('{"login":1,"project_added":5,"upgraded":50,"support_ticket":-3}',
+                                    lookback => '10 days', as_of => l.as_of)) s
+      FROM rd_events e JOIN (SELECT account, max(day) + interval '1 day' AS as_of FROM rd_daily_lb GROUP BY account) l
+           USING (account)
+      GROUP BY e.account) r USING (account);
+SELECT expect_error($$SELECT ces_summary_merge(a, b) FROM
+    (SELECT ces_agg(e, ts, ces_model('{"login":1}', lookback => '10 days', as_of => '2026-09-20 00:00+00')) a
+     FROM (VALUES ('login', timestamptz '2026-09-12 00:00+00'), ('login', '2026-09-19 00:00+00')) v(e, ts)) x,
+    (SELECT ces_agg('login', timestamptz '2026-09-25 00:00+00', ces_model('{"login":1}', lookback => '10 days', as_of => '2026-09-25 00:00+00')) b) y$$);
+DROP TABLE rd_daily_lb;
 DROP TABLE rd_daily;

@@ -1,7 +1,7 @@
 //! Property tests for the bands JSON parser: it never panics, and a scheme it accepts
 //! classifies every f64 without panicking (NaN is an error), monotonically, as a linear
 //! scan would, and prints to JSON that parses back to an equal scheme. The seed corpus
-//! (tests/corpus/bands.txt, one scheme a line) holds the reproducers scaled down.
+//! (tests/corpus_bands/bands.txt, one scheme a line) holds the reproducers scaled down.
 
 use ces_core::bands::{Bands, Bound};
 use ces_core::error::ErrorKind;
@@ -9,7 +9,7 @@ use ces_core::limits::MAX_BANDS;
 use proptest::prelude::*;
 
 fn corpus() -> Vec<String> {
-    include_str!("corpus/bands.txt")
+    include_str!("corpus_bands/bands.txt")
         .lines()
         .map(str::to_string)
         .collect()
