@@ -43,26 +43,32 @@ FROM (SELECT ces_agg(event, ts, '{"login":1}') FILTER (WHERE account = 1) a,
 SELECT expect_error($$SELECT ces_rollup_dist(s)
                       FROM (SELECT ces_agg('login', now(), '{"login":1}'::ces_model) s
                             UNION ALL SELECT ces_agg('login', now(), '{"login":2}'::ces_model)) v$$);
--- Under a lookback, exact or an error, like ces_rollup: daily summaries of a 10-day lookback
--- model rolled up at the last day skip the days wholly before the window and equal the raw
--- 10-day score; an input straddling the window start raises 22023.
+-- Under a lookback, exact or an error, like ces_rollup. Its state is one summary, so it
+-- cannot keep inputs apart the way ces_rollup does: roll up the days inside the window
+-- (day >= as_of - lookback, the README's daily recipe), which equals the raw 10-day score.
 CREATE TABLE rd_daily_lb AS
 SELECT account, date_trunc('day', ts, 'UTC') AS day,
        ces_agg(event, ts, ces_model('{"login":1,"project_added":5,"upgraded":50,"support_ticket":-3}',
                                     lookback => '10 days', as_of => date_trunc('day', ts, 'UTC') + interval '1 day')) AS summary
 FROM rd_events GROUP BY 1, 2;
+CREATE TEMP TABLE rd_asof AS SELECT account, max(day) + interval '1 day' AS as_of FROM rd_daily_lb GROUP BY account;
 SELECT count(*) AS accounts,
        bool_and(d.s = r.s) AS dist_equals_raw, bool_and(d.s = c.s) AS dist_equals_rollup
-FROM (SELECT account, ces_score(ces_rollup_dist(summary)) s FROM rd_daily_lb GROUP BY account) d
+FROM (SELECT account, ces_score(ces_rollup_dist(summary)) s FROM rd_daily_lb JOIN rd_asof USING (account)
+      WHERE day >= as_of - interval '10 days' GROUP BY account) d
 JOIN (SELECT account, ces_score(ces_rollup(summary)) s FROM rd_daily_lb GROUP BY account) c USING (account)
 JOIN (SELECT e.account, ces_score(e.event, e.ts, ces_model('{"login":1,"project_added":5,"upgraded":50,"support_ticket":-3}',
                                     lookback => '10 days', as_of => l.as_of)) s
-      FROM rd_events e JOIN (SELECT account, max(day) + interval '1 day' AS as_of FROM rd_daily_lb GROUP BY account) l
-           USING (account)
-      GROUP BY e.account) r USING (account);
+      FROM rd_events e JOIN rd_asof l USING (account) GROUP BY e.account) r USING (account);
+-- Unfiltered, merging two days that end up on both sides of the window start raises 22023
+-- (ces_rollup keeps them apart and drops the old one); never a silently wrong score.
 SELECT expect_error($$SELECT ces_summary_merge(a, b) FROM
     (SELECT ces_agg(e, ts, ces_model('{"login":1}', lookback => '10 days', as_of => '2026-09-20 00:00+00')) a
      FROM (VALUES ('login', timestamptz '2026-09-12 00:00+00'), ('login', '2026-09-19 00:00+00')) v(e, ts)) x,
     (SELECT ces_agg('login', timestamptz '2026-09-25 00:00+00', ces_model('{"login":1}', lookback => '10 days', as_of => '2026-09-25 00:00+00')) b) y$$);
+-- An input wholly before the window at the later as_of is skipped.
+SELECT ces_event_count(ces_summary_merge(a, b)) AS events, ces_score(ces_summary_merge(a, b)) AS score FROM
+    (SELECT ces_agg('login', timestamptz '2026-09-01 00:00+00', ces_model('{"login":1}', lookback => '10 days', as_of => '2026-09-02 00:00+00')) a) x,
+    (SELECT ces_agg('login', timestamptz '2026-09-25 00:00+00', ces_model('{"login":1}', lookback => '10 days', as_of => '2026-09-25 00:00+00')) b) y;
 DROP TABLE rd_daily_lb;
 DROP TABLE rd_daily;
