@@ -7,7 +7,7 @@ COMMENT ON FUNCTION ces_summary_merge(ces_summary, ces_summary) IS
     'Merges two summaries of one model (re-anchored to the later as_of)';
 
 CREATE AGGREGATE ces_rollup_dist(ces_summary) (
-    SFUNC = ces_summary_merge, STYPE = ces_summary, COMBINEFUNC = ces_summary_merge,
+    SFUNC = @extschema@.ces_summary_merge, STYPE = @extschema@.ces_summary, COMBINEFUNC = @extschema@.ces_summary_merge,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE ces_rollup_dist(ces_summary) IS

@@ -23,9 +23,18 @@ impl TimeParser for PgTime {
     }
 }
 
-/// An interval as microseconds, months counting 30 days (as EXTRACT(epoch) does).
+/// An interval as microseconds, as `EXTRACT(epoch FROM interval)` counts it: a year is
+/// 365.25 days, each remaining month 30 days, a day 24 hours ('1 year' is 365 days 6 hours,
+/// '13 mons' 395 days 6 hours), so a lookback means what the equivalent SQL WHERE means.
 pub fn interval_micros(i: &Interval) -> Result<i64, String> {
-    i64::try_from(i.as_micros()).map_err(|_| "interval out of range".to_string())
+    const DAY: i128 = 86_400_000_000;
+    const YEAR: i128 = 36_525 * DAY / 100;
+    let months = i128::from(i.months());
+    let total = (months / 12) * YEAR
+        + (months % 12) * 30 * DAY
+        + i128::from(i.days()) * DAY
+        + i128::from(i.micros());
+    i64::try_from(total).map_err(|_| "interval out of range".to_string())
 }
 
 /// The transaction's start time: what now() returns, the same in parallel workers.

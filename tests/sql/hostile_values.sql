@@ -269,3 +269,15 @@ BEGIN
 END $$;
 SELECT outcome, cases > 0 AS seen FROM pg_temp.fuzz(300);
 ROLLBACK;
+-- Found by attacking the merged build:
+-- a lookback of '1 year' is 365.25 days, as EXTRACT(epoch) and the equivalent WHERE count it
+-- (it was 360 days, so an event 363 days old was silently dropped).
+SELECT ces_model('{"a":1}'::jsonb, lookback => '1 year')::text AS one_year;
+SELECT ces_score(e, ts, ces_model('{"a":1}'::jsonb, lookback => '1 year', as_of => '2026-01-01 00:00+00')) AS ces,
+       count(*) FILTER (WHERE ts > timestamptz '2026-01-01 00:00+00' - interval '1 year') AS raw
+FROM (VALUES ('a', timestamptz '2025-01-03 00:00+00')) v(e, ts);
+-- jsonb nested deeper than the JSON parser's limit: 22023, not an internal error.
+SELECT expect_error($$SELECT ces_model(('{"a":' || repeat('{"b":', 200) || '1' || repeat('}', 200) || '}')::jsonb)$$);
+-- An event name with a NUL character can never match an event and cannot pass through jsonb.
+SELECT expect_error($$SELECT '{"weights":{"\u0000":1}}'::ces_model$$);
+SELECT expect_error($$SELECT ces_score('a', now(), '{"a\u0000b":1}'::text::ces_model)$$);

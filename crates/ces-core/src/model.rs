@@ -114,6 +114,14 @@ impl Model {
             if name.is_empty() {
                 return Err(CesError::invalid("weights contain an empty event name"));
             }
+            // PostgreSQL text cannot hold a NUL byte: such a name could never match an event,
+            // and jsonb (ces_model_at, snapshots, views) refuses it.
+            if name.contains('\0') {
+                return Err(CesError::invalid(format!(
+                    "event name {:?} contains a NUL character",
+                    name
+                )));
+            }
             let rule = match v {
                 Value::Object(rule) => parse_rule(name, rule, tp)?,
                 _ => EventRule {

@@ -112,6 +112,14 @@ impl Weights {
             if name.is_empty() {
                 return Err(CesError::invalid("weights contain an empty event name"));
             }
+            // PostgreSQL text cannot hold a NUL byte: such a name could never match an event,
+            // and jsonb (ces_model_at, snapshots, views) refuses it.
+            if name.contains('\0') {
+                return Err(CesError::invalid(format!(
+                    "event name {:?} contains a NUL character",
+                    name
+                )));
+            }
             let w = weight_number(v, &format!("weight for event \"{name}\""))?;
             pairs.push((name.as_str(), w));
         }
