@@ -40,6 +40,14 @@ FROM sv_scores v JOIN (SELECT account_id AS account,
 -- aggregate's model argument is no per-row ces_model_at.
 SELECT plan_has('SELECT sum(score) FROM sv_scores', 'InitPlan 1 (returns $0)') AS initplan,
        plan_has('SELECT sum(score) FROM sv_scores', 'ces_agg(e.kind, e.happened_at, $0)') AS model_once;
+-- Under a parallel plan (the workers receive the model as a parameter when they aggregate): same scores.
+SAVEPOINT parallel;
+SET LOCAL parallel_setup_cost = 0; SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0; SET LOCAL max_parallel_workers_per_gather = 2;
+SELECT plan_has('SELECT sum(score) FROM sv_scores', 'Parallel Seq Scan on public.sv_events') AS parallel_scan;
+SELECT round(sum(score)::numeric, 6) AS parallel_sum FROM sv_scores;
+ROLLBACK TO SAVEPOINT parallel;
+SELECT round(sum(score)::numeric, 6) AS serial_sum FROM sv_scores;
 -- A pinned version; then publish version 2 (upgrades count double): the default view follows it.
 SELECT ces_create_score_view('sv_scores_v1', 'sv_events', 'account_id', 'kind', 'happened_at', 'sv', version => 1);
 SELECT ces_define_model('sv', ces_model('{"login":1,"project_added":5,"upgraded":40,"support_ticket":-3}',
