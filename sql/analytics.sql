@@ -251,17 +251,20 @@ BEGIN
                   account_column, event_column, ts_column, events);
 END $$;
 
--- Accounts of an accounts table without a history row at n_dates dates (from_ts, from_ts +
--- step_s seconds, ...) get score 0 and the band of 0: an account that went quiet drops to 0
+-- Accounts of an accounts table (their column: accounts_column, else account_column) without a
+-- history row at n_dates dates (from_ts, from_ts + step_s seconds, ...) get score 0 and the band of 0: an account that went quiet drops to 0
 -- instead of disappearing. Internal to ces_snapshot and ces_backfill (which hold the lock);
 -- it runs with the caller's rights, like them.
-CREATE FUNCTION ces_history_quiet(accounts regclass, accounts_column text, model_name text, v integer,
-                                  from_ts timestamptz, n_dates integer, step_s numeric)
+CREATE FUNCTION ces_history_quiet(accounts regclass, accounts_column text, account_column text, model_name text,
+                                  v integer, from_ts timestamptz, n_dates integer, step_s numeric)
 RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     n bigint;
 BEGIN
     IF accounts IS NULL THEN
+        IF accounts_column IS NOT NULL THEN
+            RAISE EXCEPTION 'accounts_column % is given without accounts', accounts_column USING ERRCODE = '22023';
+        END IF;
         RETURN 0;
     END IF;
     EXECUTE pg_catalog.format($q$
@@ -272,7 +275,7 @@ BEGIN
         FROM (SELECT DISTINCT x.%2$I::pg_catalog.text AS account FROM %3$s x WHERE x.%2$I IS NOT NULL) a,
              pg_catalog.generate_series(1, $4) i
         ON CONFLICT (model, model_version, account, as_of) DO NOTHING
-        $q$, @extschema@.ces_schema(), accounts_column, accounts)
+        $q$, @extschema@.ces_schema(), COALESCE(accounts_column, account_column), accounts)
     USING model_name, v, from_ts, n_dates, step_s;
     GET DIAGNOSTICS n = ROW_COUNT;
     RETURN n;
@@ -290,6 +293,9 @@ DECLARE
 BEGIN
     IF as_of IS NULL OR NOT isfinite(as_of) THEN
         RAISE EXCEPTION 'as_of must be a finite timestamp' USING ERRCODE = '22023';
+    END IF;
+    IF accounts IS NULL AND accounts_column IS NOT NULL THEN
+        RAISE EXCEPTION 'accounts_column % is given without accounts', accounts_column USING ERRCODE = '22023';
     END IF;
     -- Writers of one model's history take turns (snapshots and backfills of the same model
     -- would otherwise collide on the primary key or deadlock); the rows are upserted, so a
@@ -310,7 +316,7 @@ BEGIN
         $q$, ext, src)
     USING model_name, v, as_of, @extschema@.ces_model_at(@extschema@.ces_model(model_name, v), as_of);
     GET DIAGNOSTICS n = ROW_COUNT;
-    n := n + @extschema@.ces_history_quiet(accounts, COALESCE(accounts_column, account_column), model_name, v, as_of, 1, 0);
+    n := n + @extschema@.ces_history_quiet(accounts, accounts_column, account_column, model_name, v, as_of, 1, 0);
     RETURN n;
 END $$;
 COMMENT ON FUNCTION ces_snapshot(text, regclass, text, text, text, timestamptz, regclass, text) IS
@@ -352,6 +358,9 @@ DECLARE
 BEGIN
     IF from_ts IS NULL OR to_ts IS NULL OR step IS NULL OR NOT isfinite(from_ts) OR NOT isfinite(to_ts) THEN
         RAISE EXCEPTION 'from_ts, to_ts and step must be given and finite' USING ERRCODE = '22023';
+    END IF;
+    IF accounts IS NULL AND accounts_column IS NOT NULL THEN
+        RAISE EXCEPTION 'accounts_column % is given without accounts', accounts_column USING ERRCODE = '22023';
     END IF;
     IF from_ts > to_ts THEN
         RAISE EXCEPTION 'from_ts % is after to_ts %', from_ts, to_ts USING ERRCODE = '22023';
@@ -401,7 +410,7 @@ BEGIN
         $q$, ext, src)
     USING model_name, v, from_ts, step_s, model, (step_s * 1000000)::bigint, n_dates::integer, expected, to_ts;
     GET DIAGNOSTICS total = ROW_COUNT;
-    total := total + @extschema@.ces_history_quiet(accounts, COALESCE(accounts_column, account_column), model_name, v,
+    total := total + @extschema@.ces_history_quiet(accounts, accounts_column, account_column, model_name, v,
                                                    from_ts, n_dates::integer, step_s);
     RAISE NOTICE 'ces_backfill: done, % rows', total;
     RETURN total;

@@ -133,4 +133,6 @@ FROM sv_backfilled b FULL JOIN (SELECT * FROM ces_score_history WHERE model = 's
 -- Quiet accounts now show up as drops and transitions.
 SELECT * FROM ces_band_transitions('sv', '2026-09-30 00:00+00', '2026-10-22 00:00+00');
 SELECT expect_error($$SELECT ces_snapshot('sv', 'sv_events', 'account_id', 'kind', 'happened_at', '2026-10-22 00:00+00', accounts => 'sv_accounts')$$);
+SELECT expect_error($$SELECT ces_snapshot('sv', 'sv_events', 'account_id', 'kind', 'happened_at', '2026-10-22 00:00+00', accounts_column => 'id')$$);
+SELECT expect_error($$SELECT ces_backfill('sv', 'sv_events', 'account_id', 'kind', 'happened_at', '2026-10-20 00:00+00', '2026-10-22 00:00+00', accounts_column => 'id')$$);
 ROLLBACK;
