@@ -54,11 +54,21 @@ ORDER BY array_position(ARRAY['free', 'starter', 'pro', 'enterprise'], plan), ra
 SELECT ces_define_model('health', ces_model(:'weights', half_life => '14 days', lookback => '30 days'),
                         'demo model') AS version;
 
-\echo '== 90 days of daily score history with ces_backfill (events read once)'
+\echo '== 90 days of daily score history with ces_backfill (events read once; accounts without events score 0)'
 \timing on
 SELECT ces_backfill('health', 'events', 'account_id', 'event', 'ts',
-                    '2026-07-03 00:00+00', '2026-10-01 00:00+00') AS history_rows;
+                    '2026-07-03 00:00+00', '2026-10-01 00:00+00',
+                    accounts => 'accounts', accounts_column => 'account_id') AS history_rows;
 \timing off
+
+\echo '== A score view for BI tools: every account, following the model, refreshed concurrently'
+-- Pinned to the demo's as_of (the sample data ends there); in production leave as_of out.
+SELECT ces_define_model('health_oct1', ces_model_at(ces_model('health'), :as_of), 'health at 2026-10-01') AS version;
+SELECT ces_create_score_view('bi_scores', 'events', 'account_id', 'event', 'ts', 'health_oct1', materialized => true,
+                             accounts => 'accounts');
+REFRESH MATERIALIZED VIEW CONCURRENTLY bi_scores;
+SELECT band_rank, band, count(*) AS accounts, count(*) FILTER (WHERE events = 0) AS without_events
+FROM bi_scores GROUP BY band_rank, band ORDER BY band_rank;
 
 \echo '== Engaged accounts (score above 40 a month ago) whose score dropped by 50% or more, most points lost first'
 SELECT a.name, a.plan, a.owner, round(d.score_then::numeric, 1) AS score_then,
@@ -72,7 +82,7 @@ SELECT count(*) AS accounts_dropping_50pct FROM ces_drops('health', :as_of, '30 
 SELECT coalesce(from_band, '(new)') AS from_band, to_band, accounts
 FROM ces_band_transitions('health', '2026-09-01 00:00+00', :as_of);
 
-\echo '== Does the score predict renewal? AUC of the score on 2026-10-01 against renewed'
+\echo '== Does the score predict renewal? AUC of the score on 2026-10-01 against renewed (every account, quiet ones at 0)'
 SELECT round(ces_auc(h.score, a.renewed)::numeric, 3) AS auc,
        round(avg(a.renewed::int)::numeric, 3) AS renewal_rate, count(*) AS accounts
 FROM ces_score_history h JOIN accounts a ON a.account_id::text = h.account

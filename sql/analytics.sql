@@ -23,20 +23,57 @@ BEGIN
     RETURN v;
 END $$;
 
+-- The rank of a score's band, 1 for the lowest: BI tools sort bands by meaning with it, not
+-- alphabetically. NULL for a NULL score; a bad scheme raises as ces_band does.
+CREATE FUNCTION ces_band_rank(score double precision, bands jsonb) RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    name text := @extschema@.ces_band(score, bands);
+BEGIN
+    RETURN (SELECT b.ord::integer FROM jsonb_array_elements(bands) WITH ORDINALITY AS b(e, ord)
+            WHERE b.e ->> 'name' = name ORDER BY b.ord LIMIT 1);
+END $$;
+CREATE FUNCTION ces_band_rank(score double precision) RETURNS integer
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN @extschema@.ces_band_rank(score, @extschema@.ces_default_bands());
+END $$;
+COMMENT ON FUNCTION ces_band_rank(double precision, jsonb) IS
+    'Position of the score''s band in the scheme, 1 = the lowest band';
+COMMENT ON FUNCTION ces_band_rank(double precision) IS
+    'Position of the score''s band in the default scheme: 1 = churn risk ... 5 = power user';
+
 -- The work happens with a pinned search_path, so the caller's schema for an unqualified view
 -- name is read first, in the caller's context, by the wrapper below.
 CREATE FUNCTION ces_create_score_view_in(create_in text, view_name text, events regclass, account_column text,
-                                         event_column text, ts_column text, model_name text, materialized boolean)
+                                         event_column text, ts_column text, model_name text, materialized boolean,
+                                         version integer DEFAULT NULL, accounts regclass DEFAULT NULL,
+                                         accounts_column text DEFAULT NULL)
 RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     parts text[];
     target text;
-    v integer;
     ext text := @extschema@.ces_schema();
+    -- A view made here carries this comment prefix; an object without it is never replaced.
+    marker text := 'ces score view:';
+    pick text;
+    account_type text;
+    old_oid oid;
+    old_kind "char";
+    old_comment text;
+    old_acl aclitem[];
+    model_filter text;
+    source text;
+    body text;
+    replaced boolean := false;
+    g record;
 BEGIN
     IF view_name IS NULL OR events IS NULL OR account_column IS NULL OR event_column IS NULL
        OR ts_column IS NULL OR model_name IS NULL OR materialized IS NULL THEN
         RAISE EXCEPTION 'ces_create_score_view: arguments must not be NULL' USING ERRCODE = '22023';
+    END IF;
+    IF accounts IS NULL AND accounts_column IS NOT NULL THEN
+        RAISE EXCEPTION 'accounts_column % is given without accounts', accounts_column USING ERRCODE = '22023';
     END IF;
     parts := pg_catalog.parse_ident(view_name);  -- 22023 for anything that is not a name
     IF array_length(parts, 1) > 2 THEN
@@ -48,43 +85,139 @@ BEGIN
         END IF;
         parts := ARRAY[create_in] || parts;
     END IF;
-    SELECT string_agg(pg_catalog.quote_ident(p), '.' ORDER BY i) INTO target
-    FROM unnest(parts) WITH ORDINALITY AS u(p, i);
-    v := @extschema@.ces_latest_version(model_name);
-    EXECUTE pg_catalog.format($view$
-        CREATE %1$s VIEW %2$s AS
+    target := pg_catalog.quote_ident(parts[1]) || '.' || pg_catalog.quote_ident(parts[2]);
+    -- The model must exist now (42704), and the pinned version too; the view itself resolves
+    -- the latest version each time it is read (or refreshed).
+    IF version IS NULL THEN
+        PERFORM @extschema@.ces_latest_version(model_name);
+        model_filter := '';
+    ELSE
+        PERFORM @extschema@.ces_model(model_name, version);
+        model_filter := pg_catalog.format(' AND r.version OPERATOR(pg_catalog.=) %s::pg_catalog.int4', version);
+    END IF;
+    -- The account column keeps its own type (42703 when the column does not exist).
+    SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) INTO account_type
+    FROM pg_catalog.pg_attribute a
+    WHERE a.attrelid = events AND a.attname = account_column AND a.attnum > 0 AND NOT a.attisdropped;
+    IF account_type IS NULL THEN
+        RAISE EXCEPTION 'column "%" of relation % does not exist', account_column, events USING ERRCODE = '42703';
+    END IF;
+    IF accounts IS NOT NULL AND NOT EXISTS (
+        SELECT FROM pg_catalog.pg_attribute a
+        WHERE a.attrelid = accounts AND a.attname = COALESCE(accounts_column, account_column)
+          AND a.attnum > 0 AND NOT a.attisdropped) THEN
+        RAISE EXCEPTION 'column "%" of relation % does not exist', COALESCE(accounts_column, account_column), accounts
+            USING ERRCODE = '42703';
+    END IF;
+
+    -- The model is resolved once per query: the aggregate reads it through an uncorrelated
+    -- scalar subquery, an InitPlan whose value every row receives like a constant (no
+    -- ces_model_at per row). m, the version and as_of shown, is the same one-row lookup.
+    pick := pg_catalog.format($q$
+            SELECT r.version AS model_version, r.model,
+                   COALESCE((r.model::pg_catalog.text::pg_catalog.jsonb OPERATOR(pg_catalog.->>) 'as_of'::pg_catalog.text)::pg_catalog.timestamptz,
+                            pg_catalog.now()) AS as_of
+            FROM %1$s.ces_model_registry r
+            WHERE r.name OPERATOR(pg_catalog.=) %2$L::pg_catalog.text%3$s
+            ORDER BY r.version DESC LIMIT 1$q$, ext, model_name, model_filter);
+    source := pg_catalog.format($q$
+        WITH s AS (
+            SELECT e.%2$I AS account,
+                   %1$s.ces_agg(e.%3$I::pg_catalog.text, e.%4$I::pg_catalog.timestamptz,
+                                (SELECT %1$s.ces_model_at(p.model, p.as_of) FROM (%6$s) p)) AS summary
+            FROM %5$s e
+            GROUP BY e.%2$I),
+        m AS (%6$s)$q$,
+        ext, account_column, event_column, ts_column, events, pick);
+    IF accounts IS NULL THEN
+        body := pg_catalog.format($q$%1$s
         SELECT s.account,
-               %3$s.ces_score(s.summary) AS score,
-               %3$s.ces_band(%3$s.ces_score(s.summary)) AS band,
-               %3$s.ces_last_seen(s.summary) AS last_seen,
-               %3$s.ces_event_count(s.summary) AS events,
-               %3$s.ces_depth(s.summary) AS depth,
-               %4$L::pg_catalog.text AS model,
-               %5$s::pg_catalog.int4 AS model_version,
-               s.as_of
-        FROM (SELECT e.%6$I AS account, m.as_of,
-                     %3$s.ces_agg(e.%7$I::pg_catalog.text, e.%8$I::pg_catalog.timestamptz,
-                                  %3$s.ces_model_at(m.model, m.as_of)) AS summary
-              FROM %9$s e,
-                   (SELECT r.model,
-                           COALESCE((r.model::pg_catalog.text::pg_catalog.jsonb OPERATOR(pg_catalog.->>) 'as_of'::pg_catalog.text)::pg_catalog.timestamptz,
-                                    pg_catalog.now()) AS as_of
-                    FROM %3$s.ces_model_registry r
-                    WHERE r.name OPERATOR(pg_catalog.=) %4$L::pg_catalog.text AND r.version OPERATOR(pg_catalog.=) %5$s::pg_catalog.int4) m
-              GROUP BY e.%6$I, m.as_of) s
-        $view$,
-        CASE WHEN materialized THEN 'MATERIALIZED' ELSE '' END, target, ext, model_name, v,
-        account_column, event_column, ts_column, events);
+               %2$s.ces_score(s.summary) AS score,
+               %2$s.ces_band(%2$s.ces_score(s.summary)) AS band,
+               %2$s.ces_band_rank(%2$s.ces_score(s.summary)) AS band_rank,
+               %2$s.ces_last_seen(s.summary) AS last_seen,
+               %2$s.ces_event_count(s.summary) AS events,
+               %2$s.ces_depth(s.summary) AS depth,
+               %3$L::pg_catalog.text AS model,
+               m.model_version,
+               m.as_of
+        FROM s CROSS JOIN m$q$, source, ext, model_name);
+    ELSE
+        -- Accounts without events: score 0, the band of 0, 0 events, no last_seen.
+        body := pg_catalog.format($q$%1$s,
+        a AS (SELECT DISTINCT x.%4$I::%5$s AS account FROM %6$s x WHERE x.%4$I IS NOT NULL)
+        SELECT COALESCE(s.account, a.account) AS account,
+               COALESCE(%2$s.ces_score(s.summary), 0::pg_catalog.float8) AS score,
+               %2$s.ces_band(COALESCE(%2$s.ces_score(s.summary), 0::pg_catalog.float8)) AS band,
+               %2$s.ces_band_rank(COALESCE(%2$s.ces_score(s.summary), 0::pg_catalog.float8)) AS band_rank,
+               %2$s.ces_last_seen(s.summary) AS last_seen,
+               COALESCE(%2$s.ces_event_count(s.summary), 0::pg_catalog.int8) AS events,
+               COALESCE(%2$s.ces_depth(s.summary), 0::pg_catalog.int4) AS depth,
+               %3$L::pg_catalog.text AS model,
+               m.model_version,
+               m.as_of
+        FROM (s FULL JOIN a ON s.account OPERATOR(pg_catalog.=) a.account) CROSS JOIN m$q$,
+            source, ext, model_name, COALESCE(accounts_column, account_column), account_type, accounts);
+    END IF;
+
+    -- Re-runnable: an object of that name is replaced only when this function made it.
+    SELECT c.oid, c.relkind, pg_catalog.obj_description(c.oid, 'pg_class'), c.relacl
+    INTO old_oid, old_kind, old_comment, old_acl
+    FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = parts[1] AND c.relname = parts[2];
+    IF old_oid IS NOT NULL THEN
+        IF old_kind NOT IN ('v', 'm') OR old_comment IS NULL OR NOT starts_with(old_comment, marker) THEN
+            RAISE EXCEPTION 'relation % already exists and was not made by ces_create_score_view', target
+                USING ERRCODE = '42P07', HINT = 'choose another name, or drop it first';
+        END IF;
+        replaced := true;
+        IF old_kind = 'v' AND NOT materialized THEN
+            BEGIN
+                EXECUTE 'CREATE OR REPLACE VIEW ' || target || ' AS ' || body;
+                old_oid := NULL;  -- replaced in place: grants and dependent views stay
+            EXCEPTION WHEN invalid_table_definition OR datatype_mismatch THEN
+                NULL;  -- the columns changed: drop and create below
+            END;
+        END IF;
+        IF old_oid IS NOT NULL THEN
+            -- Dependent objects are not dropped: DROP raises 2BP01 and nothing changes.
+            EXECUTE CASE old_kind WHEN 'm' THEN 'DROP MATERIALIZED VIEW ' ELSE 'DROP VIEW ' END || target;
+        END IF;
+    END IF;
+    IF old_oid IS NOT NULL OR NOT replaced THEN
+        EXECUTE CASE WHEN materialized THEN 'CREATE MATERIALIZED VIEW ' ELSE 'CREATE VIEW ' END || target || ' AS ' || body;
+        -- A dropped view's grants are given again.
+        FOR g IN SELECT pg_catalog.quote_ident(r.rolname) AS grantee, x.privilege_type, x.is_grantable
+                 FROM pg_catalog.aclexplode(old_acl) x JOIN pg_catalog.pg_roles r ON r.oid = x.grantee
+                 WHERE x.grantee <> x.grantor
+                 UNION ALL
+                 SELECT 'PUBLIC', x.privilege_type, x.is_grantable
+                 FROM pg_catalog.aclexplode(old_acl) x WHERE x.grantee = 0 LOOP
+            EXECUTE pg_catalog.format('GRANT %s ON %s TO %s%s', g.privilege_type, target, g.grantee,
+                                      CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+        END LOOP;
+    END IF;
+    IF materialized THEN
+        -- One row per account: REFRESH MATERIALIZED VIEW CONCURRENTLY needs this index.
+        EXECUTE 'CREATE UNIQUE INDEX ON ' || target || ' (account)';
+    END IF;
+    EXECUTE pg_catalog.format('COMMENT ON %s %s IS %L', CASE WHEN materialized THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END,
+                              target, pg_catalog.format('%s model %s, %s, events %s%s', marker, model_name,
+                                                        COALESCE('version ' || version, 'latest version'), events,
+                                                        COALESCE(', accounts ' || accounts, '')));
 END $$;
 CREATE FUNCTION ces_create_score_view(view_name text, events regclass, account_column text, event_column text,
-                                      ts_column text, model_name text, materialized boolean DEFAULT false)
+                                      ts_column text, model_name text, materialized boolean DEFAULT false,
+                                      version integer DEFAULT NULL, accounts regclass DEFAULT NULL,
+                                      accounts_column text DEFAULT NULL)
 RETURNS void LANGUAGE sql
 BEGIN ATOMIC
     SELECT @extschema@.ces_create_score_view_in(pg_catalog.current_schema()::pg_catalog.text, view_name, events,
-                                                account_column, event_column, ts_column, model_name, materialized);
+                                                account_column, event_column, ts_column, model_name, materialized,
+                                                version, accounts, accounts_column);
 END;
-COMMENT ON FUNCTION ces_create_score_view(text, regclass, text, text, text, text, boolean) IS
-    'Creates a (materialized) view with one row per account: score, band, last_seen, events, depth, model, model_version, as_of';
+COMMENT ON FUNCTION ces_create_score_view(text, regclass, text, text, text, text, boolean, integer, regclass, text) IS
+    'Creates or replaces a (materialized) view with one row per account: score, band, band_rank, last_seen, events, depth, model, model_version, as_of';
 
 -- Score history: one row per model version, account and as_of. Rows are user data (pg_dump keeps them).
 CREATE TABLE ces_score_history (
@@ -118,8 +251,39 @@ BEGIN
                   account_column, event_column, ts_column, events);
 END $$;
 
+-- Accounts of an accounts table (their column: accounts_column, else account_column) without a
+-- history row at n_dates dates (from_ts, from_ts + step_s seconds, ...) get score 0 and the band of 0: an account that went quiet drops to 0
+-- instead of disappearing. Internal to ces_snapshot and ces_backfill (which hold the lock);
+-- it runs with the caller's rights, like them.
+CREATE FUNCTION ces_history_quiet(accounts regclass, accounts_column text, account_column text, model_name text,
+                                  v integer, from_ts timestamptz, n_dates integer, step_s numeric)
+RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    n bigint;
+BEGIN
+    IF accounts IS NULL THEN
+        IF accounts_column IS NOT NULL THEN
+            RAISE EXCEPTION 'accounts_column % is given without accounts', accounts_column USING ERRCODE = '22023';
+        END IF;
+        RETURN 0;
+    END IF;
+    EXECUTE pg_catalog.format($q$
+        INSERT INTO %1$s.ces_score_history (model, model_version, account, as_of, score, band)
+        SELECT $1, $2, a.account,
+               $3 OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => ((i OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) $5)::pg_catalog.float8),
+               0::pg_catalog.float8, %1$s.ces_band(0::pg_catalog.float8)
+        FROM (SELECT DISTINCT x.%2$I::pg_catalog.text AS account FROM %3$s x WHERE x.%2$I IS NOT NULL) a,
+             pg_catalog.generate_series(1, $4) i
+        ON CONFLICT (model, model_version, account, as_of) DO NOTHING
+        $q$, @extschema@.ces_schema(), COALESCE(accounts_column, account_column), accounts)
+    USING model_name, v, from_ts, n_dates, step_s;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    RETURN n;
+END $$;
+
 CREATE FUNCTION ces_snapshot(model_name text, events regclass, account_column text, event_column text,
-                             ts_column text, as_of timestamptz DEFAULT now())
+                             ts_column text, as_of timestamptz DEFAULT now(), accounts regclass DEFAULT NULL,
+                             accounts_column text DEFAULT NULL)
 RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v integer := @extschema@.ces_latest_version(model_name);
@@ -129,6 +293,9 @@ DECLARE
 BEGIN
     IF as_of IS NULL OR NOT isfinite(as_of) THEN
         RAISE EXCEPTION 'as_of must be a finite timestamp' USING ERRCODE = '22023';
+    END IF;
+    IF accounts IS NULL AND accounts_column IS NOT NULL THEN
+        RAISE EXCEPTION 'accounts_column % is given without accounts', accounts_column USING ERRCODE = '22023';
     END IF;
     -- Writers of one model's history take turns (snapshots and backfills of the same model
     -- would otherwise collide on the primary key or deadlock); the rows are upserted, so a
@@ -149,10 +316,11 @@ BEGIN
         $q$, ext, src)
     USING model_name, v, as_of, @extschema@.ces_model_at(@extschema@.ces_model(model_name, v), as_of);
     GET DIAGNOSTICS n = ROW_COUNT;
+    n := n + @extschema@.ces_history_quiet(accounts, accounts_column, account_column, model_name, v, as_of, 1, 0);
     RETURN n;
 END $$;
-COMMENT ON FUNCTION ces_snapshot(text, regclass, text, text, text, timestamptz) IS
-    'Scores every account at as_of under the latest model version into ces_score_history (replacing that snapshot)';
+COMMENT ON FUNCTION ces_snapshot(text, regclass, text, text, text, timestamptz, regclass, text) IS
+    'Scores every account at as_of under the latest model version into ces_score_history (replacing that snapshot); with accounts, accounts without events score 0';
 
 -- The one-pass engine of ces_backfill: per account, the score of every date as a float8[].
 CREATE FUNCTION ces_history_trans(internal, text, timestamptz, ces_model, timestamptz, bigint, integer, bigint)
@@ -174,7 +342,8 @@ GRANT EXECUTE ON FUNCTION ces_history(text, timestamptz, ces_model, timestamptz,
     TO @extowner@ WITH GRANT OPTION;
 
 CREATE FUNCTION ces_backfill(model_name text, events regclass, account_column text, event_column text,
-                             ts_column text, from_ts timestamptz, to_ts timestamptz, step interval DEFAULT '1 day')
+                             ts_column text, from_ts timestamptz, to_ts timestamptz, step interval DEFAULT '1 day',
+                             accounts regclass DEFAULT NULL, accounts_column text DEFAULT NULL)
 RETURNS bigint LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v integer := @extschema@.ces_latest_version(model_name);
@@ -189,6 +358,9 @@ DECLARE
 BEGIN
     IF from_ts IS NULL OR to_ts IS NULL OR step IS NULL OR NOT isfinite(from_ts) OR NOT isfinite(to_ts) THEN
         RAISE EXCEPTION 'from_ts, to_ts and step must be given and finite' USING ERRCODE = '22023';
+    END IF;
+    IF accounts IS NULL AND accounts_column IS NOT NULL THEN
+        RAISE EXCEPTION 'accounts_column % is given without accounts', accounts_column USING ERRCODE = '22023';
     END IF;
     IF from_ts > to_ts THEN
         RAISE EXCEPTION 'from_ts % is after to_ts %', from_ts, to_ts USING ERRCODE = '22023';
@@ -238,11 +410,13 @@ BEGIN
         $q$, ext, src)
     USING model_name, v, from_ts, step_s, model, (step_s * 1000000)::bigint, n_dates::integer, expected, to_ts;
     GET DIAGNOSTICS total = ROW_COUNT;
+    total := total + @extschema@.ces_history_quiet(accounts, accounts_column, account_column, model_name, v,
+                                                   from_ts, n_dates::integer, step_s);
     RAISE NOTICE 'ces_backfill: done, % rows', total;
     RETURN total;
 END $$;
-COMMENT ON FUNCTION ces_backfill(text, regclass, text, text, text, timestamptz, timestamptz, interval) IS
-    'Writes one snapshot per date from from_ts to to_ts under the latest model version, reading the events once';
+COMMENT ON FUNCTION ces_backfill(text, regclass, text, text, text, timestamptz, timestamptz, interval, regclass, text) IS
+    'Writes one snapshot per date from from_ts to to_ts under the latest model version, reading the events once; with accounts, accounts without events score 0';
 
 -- The nearest snapshot at or before an instant, for a model's latest version in the history.
 CREATE FUNCTION ces_history_at(model_name text, at timestamptz, OUT model_version integer, OUT as_of timestamptz)

@@ -114,13 +114,31 @@ FROM events GROUP BY account ORDER BY account;
 -- Pinned to an instant so this example always prints the same; in production leave as_of
 -- out and the view scores at now().
 SELECT ces_define_model('health_nov24', ces_model_at(ces_model('health'), '2026-11-24 00:00+00'));
-SELECT ces_create_score_view('account_scores', 'events', 'account', 'event', 'ts', 'health_nov24');
-SELECT account, round(score::numeric, 2) AS score, band, events, depth, model, model_version, as_of = '2026-11-24 00:00+00' AS pinned
-FROM account_scores ORDER BY account;
+SELECT ces_create_score_view('account_scores', 'events', 'account', 'event', 'ts', 'health_nov24',
+                             accounts => 'accounts');
+SELECT account, round(score::numeric, 2) AS score, band, band_rank, events, depth, model, model_version,
+       as_of = '2026-11-24 00:00+00' AS pinned
+FROM account_scores ORDER BY band_rank DESC, score DESC;
+-- Running it again is safe: the view is replaced, not duplicated.
+SELECT ces_create_score_view('account_scores', 'events', 'account', 'event', 'ts', 'health_nov24',
+                             accounts => 'accounts');
+SELECT ces_band_rank(-5) AS churn_risk, ces_band_rank(55) AS somewhat_engaged,
+       ces_band_rank(55, '[{"name":"at risk","upto":10},{"name":"healthy"}]') AS healthy;
 
-SELECT ces_snapshot('health', 'events', 'account', 'event', 'ts', '2026-11-24 00:00+00') AS rows;
+SELECT ces_create_score_view('account_scores_mv', 'events', 'account', 'event', 'ts', 'health_nov24',
+                             materialized => true, accounts => 'accounts');
+REFRESH MATERIALIZED VIEW CONCURRENTLY account_scores_mv;
+SELECT count(*) AS accounts FROM account_scores_mv;
+-- With pg_cron, every hour at minute 5:
+--   SELECT cron.schedule('refresh-scores', '5 * * * *',
+--                        'REFRESH MATERIALIZED VIEW CONCURRENTLY public.account_scores_mv');
+-- With cron(8): 5 * * * *  psql -d app -c 'REFRESH MATERIALIZED VIEW CONCURRENTLY public.account_scores_mv'
 
-SELECT ces_backfill('health', 'events', 'account', 'event', 'ts', '2026-11-01 00:00+00', '2026-11-24 00:00+00') AS rows;
+SELECT ces_snapshot('health', 'events', 'account', 'event', 'ts', '2026-11-24 00:00+00',
+                    accounts => 'accounts') AS rows;
+
+SELECT ces_backfill('health', 'events', 'account', 'event', 'ts', '2026-11-01 00:00+00', '2026-11-24 00:00+00',
+                    accounts => 'accounts') AS rows;
 SELECT to_char(as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, account, round(score::numeric, 1) AS score, band
 FROM ces_score_history WHERE model = 'health' AND as_of IN ('2026-11-03 00:00+00', '2026-11-24 00:00+00')
 ORDER BY as_of, account;

@@ -158,11 +158,18 @@ FROM (SELECT ces_score(event::text, ts::timestamptz, '{"login":1,"ticket":-5}'::
 SELECT ces_create_score_view('scores', 'events', 'account', 'event', 'ts', 'health');
 SELECT ces_create_score_view('public.scores_mat', 'events', 'account', 'event', 'ts', 'health', materialized => true);
 REFRESH MATERIALIZED VIEW scores_mat;
+SELECT ces_create_score_view('public.scores_mat', 'events', 'account', 'event', 'ts', 'health', materialized => true,
+                             accounts => 'events') AS again_with_accounts;
+REFRESH MATERIALIZED VIEW CONCURRENTLY scores_mat;
+SELECT ces_band_rank(5) AS band_rank, ces_band_rank(5, ces_default_bands()) AS custom_band_rank;
 SELECT account, events, model, model_version FROM scores ORDER BY account;
 SELECT account, events, model, model_version FROM scores_mat ORDER BY account;
 SELECT ces_snapshot('health', 'events', 'account', 'event', 'ts', '2026-11-20 00:00+00') AS snapshot;
 SELECT ces_snapshot('health', 'events', 'account', 'event', 'ts', '2026-11-20 00:00+00') AS snapshot_again;
 SELECT ces_backfill('health', 'events', 'account', 'event', 'ts', '2026-11-05 00:00+00', '2026-11-20 00:00+00') AS backfill;
+SELECT ces_snapshot('health', 'events', 'account', 'event', 'ts', '2026-11-20 00:00+00', accounts => 'events') AS snapshot_accounts;
+SELECT ces_backfill('health', 'events', 'account', 'event', 'ts', '2026-11-05 00:00+00', '2026-11-20 00:00+00',
+                    accounts => 'events') AS backfill_accounts;
 SELECT * FROM ces_history_at('health', '2026-11-21 00:00+00');
 SELECT pg_catalog.count(*) AS drops FROM ces_drops('health', '2026-11-20 00:00+00', lookback => '10 days', min_drop_pct => 0);
 SELECT pg_catalog.count(*) AS transitions FROM ces_band_transitions('health', '2026-11-05 00:00+00', '2026-11-20 00:00+00');
