@@ -8,6 +8,16 @@ SELECT name, version, model, note, created_by = current_user AS by_me, created_a
 FROM ces_models ORDER BY name, version;
 SELECT ces_model('health') AS latest, ces_model('health', 1) AS first;
 SELECT ces_score(e, NULL, ces_model('health', 1)) FROM (VALUES ('login'), ('upgraded')) v(e);
+-- Publishing the latest model again returns its version and adds nothing; equality is on
+-- the canonical model (key order, 1 vs 1.0), and the note does not count. A changed model
+-- adds one version, and going back to an earlier model is a change too.
+SELECT ces_define_model('health', ces_model('{"support_ticket":-5,"upgraded":50.0,"login":1}', half_life => '336 hours'), 'rerun') AS same_v2;
+SELECT ces_define_model('health', ces_model('{"login":1,"upgraded":50,"support_ticket":-5}', half_life => '14 days')) AS same_v2_again;
+SELECT count(*) AS health_versions FROM ces_models WHERE name = 'health';
+SELECT ces_define_model('health', ces_model('{"login":1,"upgraded":50,"support_ticket":-6}', half_life => '14 days')) AS v3_changed;
+SELECT ces_define_model('health', '{"login":1,"upgraded":50}') AS v4_back_to_v1;
+SELECT ces_define_model('health', '{"login":1,"upgraded":50}') AS still_v4;
+SELECT name, version, note FROM ces_models WHERE name = 'health' ORDER BY version;
 -- A model name where a model is expected reads the latest version from the registry.
 SELECT 'onboarding'::ces_model AS by_name,
        ces_score(e, NULL, 'onboarding') AS uncast_name FROM (VALUES ('project_added')) v(e);
@@ -22,6 +32,16 @@ SELECT expect_error($$SELECT ces_model('nope')$$);
 SELECT expect_error($$SELECT ces_model('health', 7)$$);
 SELECT expect_error($$SELECT ces_define_model('', '{"a":1}')$$);
 SELECT expect_error($$SELECT ces_define_model('x', NULL)$$);
+-- Names are identifier-like, as the cast looks them up: anything else is read as JSON.
+SELECT expect_error($$SELECT ces_define_model('{"a":1}', '{"a":1}')$$);
+SELECT expect_error($$SELECT ces_define_model('health model', '{"a":1}')$$);
+SELECT expect_error($$SELECT ces_define_model(repeat('m', 64), '{"a":1}')$$);
+SELECT ces_define_model('_churn-risk.v2', '{"a":1}') AS odd_but_valid;
+SELECT '_churn-risk.v2'::ces_model AS by_name;
+SELECT expect_error($$SELECT 'no_such_model'::ces_model$$);
+SELECT expect_error($$SELECT '{"login":1,}'::ces_model$$);
+SELECT expect_error($$SELECT 'health model'::ces_model$$);
+SELECT expect_error($$SELECT ces_score(e, NULL, '{"login":1,}') FROM (VALUES ('login')) v(e)$$);
 SELECT expect_error($$SELECT ces_define_model('x', '{"a":"one"}')$$);
 
 -- Published versions are immutable.
