@@ -116,6 +116,10 @@ SELECT account, ces_score(event, ts, ces_model('health', 1)) AS v1,
        round(ces_score(event, ts, ces_model_at(ces_model('health', 2), '2026-11-24 00:00+00'))::numeric, 2) AS v2_on_the_24th
 FROM events GROUP BY account ORDER BY account;
 
+CREATE VIEW follows_health AS SELECT ces_model(name => 'health') AS model;  -- the latest version, at every query
+CREATE VIEW pinned_health AS SELECT 'health'::ces_model AS model;         -- the version of today, forever
+SELECT pg_get_viewdef('follows_health') AS follows, pg_get_viewdef('pinned_health') AS pinned;
+
 -- Pinned to an instant so this example always prints the same; in production leave as_of
 -- out and the view scores at now().
 SELECT ces_define_model('health_nov24', ces_model_at(ces_model('health'), '2026-11-24 00:00+00'));

@@ -44,6 +44,19 @@ SELECT expect_error($$SELECT 'health model'::ces_model$$);
 SELECT expect_error($$SELECT ces_score(e, NULL, '{"login":1,}') FROM (VALUES ('login')) v(e)$$);
 SELECT expect_error($$SELECT ces_define_model('x', '{"a":"one"}')$$);
 
+-- A literal name is resolved when a view is created, and so is ces_model('name') with a bare
+-- literal (PostgreSQL's function-style cast); ces_model with a typed or named argument is a
+-- function call, evaluated at each query.
+CREATE TEMP VIEW lit_view AS SELECT 'onboarding'::ces_model AS m;
+CREATE TEMP VIEW cast_view AS SELECT ces_model('onboarding') AS m;
+CREATE TEMP VIEW text_view AS SELECT ces_model('onboarding'::text) AS m;
+CREATE TEMP VIEW named_view AS SELECT ces_model(name => 'onboarding') AS m;
+SELECT ces_define_model('onboarding', '{"project_added":7}') AS onboarding_v2;
+SELECT (SELECT m FROM lit_view) AS literal_stays_on_v1, (SELECT m FROM cast_view) AS bare_call_stays_on_v1,
+       (SELECT m FROM text_view) AS text_follows_v2, (SELECT m FROM named_view) AS named_follows_v2;
+SELECT pg_get_viewdef('lit_view') AS lit, pg_get_viewdef('cast_view') AS bare_call,
+       pg_get_viewdef('text_view') AS text, pg_get_viewdef('named_view') AS named;
+
 -- Published versions are immutable.
 SELECT expect_error($$UPDATE ces_model_registry SET note = 'changed' WHERE name = 'health'$$);
 SELECT expect_error($$DELETE FROM ces_model_registry WHERE name = 'health'$$);
