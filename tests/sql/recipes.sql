@@ -13,8 +13,9 @@ FROM rc_accounts a, generate_series(1, 40) n;
 \set w '{"login":1,"team_member_added":10,"project_added":5,"upgraded":50}'
 \set D '''2026-11-24 00:00+00'''
 
--- The README's daily recipe, built and queried in Los Angeles, then in UTC: identical, and
--- equal to the raw 30-day score of every account (within 1e-9 relative).
+-- The README's daily recipe, built and queried in Los Angeles, then in UTC (the days span
+-- the end of daylight-saving time on 2026-11-01): the same scores, each equal to the raw
+-- 30-day score of its account (within 1e-9 relative).
 SET LOCAL TimeZone = 'America/Los_Angeles';
 CREATE TEMP TABLE rc_daily AS
 SELECT account, date_trunc('day', ts, 'UTC') AS day,
@@ -26,9 +27,13 @@ FROM rc_daily
 WHERE day >= timestamptz :D - interval '30 days' AND day < :D
 GROUP BY account;
 SET LOCAL TimeZone = 'UTC';
+CREATE TEMP TABLE rc_daily_utc AS
+SELECT account, date_trunc('day', ts, 'UTC') AS day,
+       ces_agg(event, ts, ces_model(:'w', half_life => '7 days', as_of => date_trunc('day', ts, 'UTC') + interval '1 day')) AS summary
+FROM rc_events GROUP BY 1, 2;
 CREATE TEMP TABLE rc_utc AS
 SELECT account, ces_score_at(ces_rollup(summary), :D) AS score_30d
-FROM rc_daily
+FROM rc_daily_utc
 WHERE day >= timestamptz :D - interval '30 days' AND day < :D
 GROUP BY account;
 CREATE TEMP TABLE rc_raw AS
@@ -37,7 +42,7 @@ FROM rc_events WHERE ts <= :D GROUP BY account;
 SELECT (SELECT count(*) FROM rc_raw) AS accounts,
        (SELECT count(*) FROM rc_raw WHERE score <> 0) AS with_events_in_window,
        count(*) FILTER (WHERE abs(coalesce(d.score_30d, 0) - r.score) <= 1e-9 * greatest(abs(r.score), 1)) AS daily_equals_raw,
-       count(*) FILTER (WHERE d.score_30d IS NOT DISTINCT FROM u.score_30d) AS la_equals_utc
+       count(*) FILTER (WHERE abs(coalesce(d.score_30d, 0) - coalesce(u.score_30d, 0)) <= 1e-12 * greatest(abs(r.score), 1)) AS la_equals_utc
 FROM rc_raw r LEFT JOIN rc_la d USING (account) LEFT JOIN rc_utc u USING (account);
 -- The off-by-one this guards against: `day > D - 30 days` keeps 29 days.
 SELECT count(*) FILTER (WHERE abs(coalesce(d.score_30d, 0) - r.score) > 1e-9 * greatest(abs(r.score), 1)) > 0 AS strict_filter_differs
