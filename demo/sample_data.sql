@@ -1,5 +1,7 @@
 -- Deterministic sample data for the demo: ~2,000 SaaS accounts with plan, region and
 -- owner, and 90 days of product events (9 types, three of them negative) up to 2026-10-01.
+-- Every instant is UTC-based and steps are fixed lengths ('24 hours', not '1 day', which
+-- follows the session's daylight-saving changes), so the data is the same in every time zone.
 SELECT setseed(0.2026);
 
 CREATE TABLE accounts AS
@@ -33,7 +35,7 @@ SELECT account_id,
             WHEN r < 0.94 THEN 'team_member_added'
             WHEN r < 0.98 THEN 'integration_connected'
             ELSE 'upgraded' END AS event,
-       timestamptz '2026-07-03 00:00+00' + day * interval '1 day' + random() * interval '1 day' AS ts
+       timestamptz '2026-07-03 00:00+00' + day * interval '24 hours' + random() * interval '24 hours' AS ts
 FROM (SELECT account_id, day, p_negative, random() AS r, random() AS r2,
              generate_series(1, floor(rate * 2 * random() + 0.5)::int) AS n
       FROM days) e;

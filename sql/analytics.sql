@@ -270,7 +270,7 @@ BEGIN
     EXECUTE pg_catalog.format($q$
         INSERT INTO %1$s.ces_score_history (model, model_version, account, as_of, score, band)
         SELECT $1, $2, a.account,
-               $3 OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => ((i OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) $5)::pg_catalog.float8),
+               $3 OPERATOR(pg_catalog.+) (((i OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) $5 OPERATOR(pg_catalog.*) 1000000)::pg_catalog.float8 OPERATOR(pg_catalog.*) '1 microsecond'::pg_catalog.interval),
                0::pg_catalog.float8, %1$s.ces_band(0::pg_catalog.float8)
         FROM (SELECT DISTINCT x.%2$I::pg_catalog.text AS account FROM %3$s x WHERE x.%2$I IS NOT NULL) a,
              pg_catalog.generate_series(1, $4) i
@@ -399,7 +399,7 @@ BEGIN
     EXECUTE pg_catalog.format($q$
         INSERT INTO %1$s.ces_score_history (model, model_version, account, as_of, score, band)
         SELECT $1, $2, x.account::pg_catalog.text,
-               $3 OPERATOR(pg_catalog.+) pg_catalog.make_interval(secs => ((i OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) $4)::pg_catalog.float8),
+               $3 OPERATOR(pg_catalog.+) (((i OPERATOR(pg_catalog.-) 1) OPERATOR(pg_catalog.*) $4 OPERATOR(pg_catalog.*) 1000000)::pg_catalog.float8 OPERATOR(pg_catalog.*) '1 microsecond'::pg_catalog.interval),
                x.s[i], %1$s.ces_band(x.s[i])
         FROM (SELECT src.account, %1$s.ces_history(src.event, src.ts, $5, $3, $6, $7, $8) AS s
               FROM (%2$s) src WHERE src.ts OPERATOR(pg_catalog.<=) $9 GROUP BY src.account) x,

@@ -31,3 +31,21 @@ REVOKE ALL ON FUNCTION ces_auc_trans(internal, double precision, boolean), ces_a
                        ces_lift_trans(internal, double precision, boolean, jsonb),
                        ces_lift_trans_default(internal, double precision, boolean),
                        ces_lift_final(internal) FROM PUBLIC;
+
+-- ces_lift's result as rows, for BI tools that read tables: one row per band in band order
+-- (band_rank 1 = the lowest band); rate and lift are NULL for a band without accounts.
+CREATE FUNCTION ces_lift_rows(result jsonb)
+RETURNS TABLE (band text, band_rank integer, accounts bigint, positives bigint, rate double precision, lift double precision)
+LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+BEGIN ATOMIC
+    SELECT e.value OPERATOR(pg_catalog.->>) 'band',
+           e.ordinality::pg_catalog.int4,
+           (e.value OPERATOR(pg_catalog.->>) 'n')::pg_catalog.int8,
+           (e.value OPERATOR(pg_catalog.->>) 'positives')::pg_catalog.int8,
+           (e.value OPERATOR(pg_catalog.->>) 'rate')::pg_catalog.float8,
+           (e.value OPERATOR(pg_catalog.->>) 'lift')::pg_catalog.float8
+    FROM pg_catalog.jsonb_array_elements(ces_lift_rows.result) WITH ORDINALITY AS e(value, ordinality)
+    ORDER BY e.ordinality;
+END;
+COMMENT ON FUNCTION ces_lift_rows(jsonb) IS
+    'The result of ces_lift as rows: band, band_rank, accounts, positives, rate, lift';

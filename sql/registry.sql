@@ -45,12 +45,20 @@ CREATE FUNCTION ces_define_model(name text, model ces_model, note text DEFAULT N
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     v integer;
+    latest text;
     -- The caller (SECURITY DEFINER makes current_user the owner): the role set with SET ROLE,
     -- else the session's user. A caller can only SET ROLE to roles it is a member of.
     who pg_catalog.name := COALESCE(NULLIF(pg_catalog.current_setting('role'), 'none'), SESSION_USER)::name;
 BEGIN
     IF ces_define_model.name IS NULL OR ces_define_model.name OPERATOR(pg_catalog.=) '' THEN
         RAISE EXCEPTION 'model name must not be NULL or empty' USING ERRCODE = '22023';
+    END IF;
+    -- The names that a cast such as 'health'::ces_model looks up (src/model_type.rs,
+    -- is_model_name): other text is read as a model's JSON.
+    IF ces_define_model.name OPERATOR(pg_catalog.!~) '^[A-Za-z_][A-Za-z0-9_.-]*$'
+       OR pg_catalog.octet_length(ces_define_model.name) OPERATOR(pg_catalog.>) 63 THEN
+        RAISE EXCEPTION 'model name "%" is not valid', ces_define_model.name USING ERRCODE = '22023',
+            HINT = 'a name starts with a letter or _, then letters, digits, _, - or ., at most 63 bytes';
     END IF;
     IF ces_define_model.model IS NULL THEN
         RAISE EXCEPTION 'model "%" must not be NULL', ces_define_model.name USING ERRCODE = '22023';
@@ -59,8 +67,15 @@ BEGIN
     -- below is a new statement, so under READ COMMITTED its snapshot sees every version
     -- committed by the previous holder of the lock.
     PERFORM pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtext('ces_define_model'), pg_catalog.hashtext(ces_define_model.name));
-    SELECT COALESCE(pg_catalog.max(r.version), 0) OPERATOR(pg_catalog.+) 1 INTO v
-    FROM @extschema@.ces_model_registry r WHERE r.name OPERATOR(pg_catalog.=) ces_define_model.name;
+    SELECT r.version, r.model::pg_catalog.text INTO v, latest
+    FROM @extschema@.ces_model_registry r WHERE r.name OPERATOR(pg_catalog.=) ces_define_model.name
+    ORDER BY r.version DESC LIMIT 1;
+    -- Publishing the latest model again is a no-op, so history is not split by a re-run
+    -- deployment script. Models are stored canonical, so equal text is an equal model.
+    IF latest OPERATOR(pg_catalog.=) ces_define_model.model::pg_catalog.text THEN
+        RETURN v;
+    END IF;
+    v := COALESCE(v, 0) OPERATOR(pg_catalog.+) 1;
     BEGIN
         INSERT INTO @extschema@.ces_model_registry (name, version, model, note, created_at, created_by)
         VALUES (ces_define_model.name, v, ces_define_model.model, ces_define_model.note, pg_catalog.now(), who);
@@ -71,7 +86,8 @@ BEGIN
     END;
     RETURN v;
 END $$;
-COMMENT ON FUNCTION ces_define_model(text, ces_model, text) IS 'Publishes a new version of a named model and returns its number';
+COMMENT ON FUNCTION ces_define_model(text, ces_model, text) IS
+    'Publishes a new version of a named model and returns its number; the latest version''s number when the model equals it';
 -- Publishing is a privilege: the extension's owner has it and grants it.
 REVOKE ALL ON FUNCTION ces_define_model(text, ces_model, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ces_define_model(text, ces_model, text) TO @extowner@ WITH GRANT OPTION;

@@ -3,8 +3,8 @@
 //! a palloc'd array in the aggregate context, so all accounts' states together stay about
 //! the size of the events. Its final function lays the records into per-step buckets in
 //! scratch buffers reused across accounts and returns the score of every date as a float8[]
-//! (NULL before the account's first event), reporting progress with a NOTICE every tenth of
-//! the expected accounts. The layout is validated against the documented limits before
+//! (NULL before the account's first event), reporting progress with a NOTICE and in
+//! `application_name` every tenth of the expected accounts. The layout is validated against the documented limits before
 //! anything is allocated, and every buffer sized by it is palloc'd (an ERROR when memory runs
 //! out, never an abort).
 
@@ -292,6 +292,35 @@ fn progress(p: &mut Scratch, expected: i64) {
             p.next_tenth * 10,
             expected
         );
+        show_progress(p.next_tenth * 10, expected);
         p.next_tenth = (p.done * 10 / expected + 1).min(10);
+    }
+    if p.done == expected {
+        show_progress(100, expected);
+    }
+}
+
+/// The same progress in `application_name`, which `pg_stat_activity` shows to every other
+/// session at once (NOTICEs only reach the client, and dbt or a BI tool hides them). Set as
+/// with SET LOCAL, so the caller's own name comes back when the transaction ends; skipped in
+/// a parallel operation, where no setting may change.
+fn show_progress(percent: i64, expected: i64) {
+    unsafe {
+        if pg_sys::IsInParallelMode() {
+            return;
+        }
+        let value =
+            std::ffi::CString::new(format!("ces_backfill {percent}% of {expected} accounts"))
+                .expect("no NUL in a formatted number");
+        pg_sys::set_config_option(
+            c"application_name".as_ptr(),
+            value.as_ptr(),
+            pg_sys::GucContext::PGC_USERSET,
+            pg_sys::GucSource::PGC_S_SESSION,
+            pg_sys::GucAction::GUC_ACTION_LOCAL,
+            true,
+            pg_sys::WARNING as i32,
+            false,
+        );
     }
 }

@@ -26,12 +26,32 @@ pg_finfo_v1!(pg_finfo_ces_model_in);
 pub unsafe extern "C-unwind" fn ces_model_in(fcinfo: FunctionCallInfo) -> Datum {
     unsafe {
         let text = fmgr::cstring_arg(fmgr::arg(fcinfo, 0).value);
-        if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
-            return model_datum(&parse_model(text).or_raise());
+        // Only a name is looked up: anything else, such as '{"login":1,}', is a model whose
+        // JSON error is the one to report (22023), not "model does not exist".
+        if !is_model_name(text) || serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+            let model = parse_model(text).map_err(|e| {
+                if e.hint.is_none() && !text.trim_start().starts_with(['{', '[']) {
+                    e.with_hint("a model is JSON, or the name of a published model: a letter or _, then letters, digits, _, - or .")
+                } else {
+                    e
+                }
+            });
+            return model_datum(&model.or_raise());
         }
         let canonical = registry_lookup(fcinfo, text);
         model_datum(&parse_model(&canonical).or_raise())
     }
+}
+
+/// A registry name, as `ces_define_model` accepts it: an ASCII letter or `_`, then letters,
+/// digits, `_`, `-` or `.`, at most 63 bytes.
+pub fn is_model_name(text: &str) -> bool {
+    let b = text.as_bytes();
+    !b.is_empty()
+        && b.len() <= 63
+        && (b[0].is_ascii_alphabetic() || b[0] == b'_')
+        && b.iter()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
 }
 
 /// The canonical text of the latest version of model `name`, through `ces_model(name, NULL)`

@@ -9,6 +9,11 @@ SELECT expect_error($$SELECT ces_auc('NaN', true)$$);
 -- Lift per band, default and custom bands.
 SELECT jsonb_pretty(ces_lift(s, o)) FROM (VALUES (-5, false), (10, false), (20, true), (50, true), (120, true), (130, true)) v(s, o);
 SELECT ces_lift(s, o, '[{"name":"low","upto":40},{"name":"high"}]') FROM (VALUES (10, false), (20, false), (50, true), (60, false)) v(s, o);
+-- As rows, for BI tools: band order is band_rank.
+SELECT * FROM ces_lift_rows((SELECT ces_lift(s, o) FROM (VALUES (-5, false), (10, false), (20, true), (50, true), (120, true), (130, true)) v(s, o)));
+SELECT l.* FROM (SELECT ces_lift(s, o, '[{"name":"low","upto":40},{"name":"high"}]') AS r
+                 FROM (VALUES (10, false), (20, false), (50, true), (60, false)) v(s, o)) x, ces_lift_rows(x.r) l;
+SELECT count(*) AS no_rows FROM ces_lift_rows(NULL);
 SELECT ces_lift(s, o) IS NULL AS no_rows FROM (VALUES (1, true)) v(s, o) WHERE false;
 SELECT expect_error($$SELECT ces_lift(s, true, '[]') FROM (VALUES (1.0)) v(s)$$);
 
@@ -31,6 +36,13 @@ FROM stats;
 SELECT count(*) = 5 AS bands, bool_and(l.n = r.n AND l.positives = r.positives) AS counts_equal
 FROM jsonb_to_recordset((SELECT ces_lift(score, renewed) FROM bt)) AS l(band text, n bigint, positives bigint, rate float8, lift float8)
 JOIN (SELECT ces_band(score) AS band, count(*) AS n, count(*) FILTER (WHERE renewed) AS positives FROM bt GROUP BY 1) r USING (band);
+-- The rows add up to the totals: every account once, every positive once, and the
+-- accounts-weighted lift is 1.
+SELECT sum(l.accounts) = (SELECT count(*) FROM bt) AS accounts_sum,
+       sum(l.positives) = (SELECT count(*) FILTER (WHERE renewed) FROM bt) AS positives_sum,
+       abs(sum(l.accounts * coalesce(l.lift, 0)) / sum(l.accounts) - 1) < 1e-12 AS weighted_lift_is_1,
+       array_agg(l.band ORDER BY l.band_rank) = (SELECT array_agg(b->>'name') FROM jsonb_array_elements(ces_default_bands()) b) AS band_order
+FROM ces_lift_rows((SELECT ces_lift(score, renewed) FROM bt)) l;
 -- 1M rows: still exact (a sort, not pairs).
 CREATE TEMP TABLE big AS
 SELECT s AS score, (random() < 0.3 + 0.4 * s / 1000.0) AS renewed

@@ -90,3 +90,14 @@ RESET statement_timeout;
 
 -- The server is still the same one: no backend restarted.
 SELECT 'alive' AS server;
+-- Every as_of a backfill writes lies on its step grid, however far from from_ts (whole
+-- microseconds, not float seconds; found by the attack on the merged build).
+BEGIN;
+CREATE TABLE grid_events (account int, event text, ts timestamptz);
+INSERT INTO grid_events VALUES (1, 'a', '1900-01-01 00:00+00');
+SELECT ces_define_model('grid', '{"a":1}') AS v;
+SELECT ces_backfill('grid', 'grid_events', 'account', 'event', 'ts', '1900-01-01 00:00+00', '2036-12-31 00:00+00', interval '1 day 00:00:00.000007') > 0 AS wrote;
+SELECT count(*) AS rows,
+       count(*) FILTER (WHERE (extract(epoch FROM as_of - timestamptz '1900-01-01 00:00+00') * 1000000) % 86400000007 <> 0) AS off_grid
+FROM ces_score_history WHERE model = 'grid';
+ROLLBACK;

@@ -31,6 +31,12 @@ SELECT expect_error($$SELECT '{"weights":{"a":1},"half_life":"7 days","decay":"f
 SELECT expect_error($$SELECT '{"weights":{"a":1},"lookback":"-7 days"}'::ces_model$$);
 SELECT expect_error($$SELECT '{"weights":{"a":1},"as_of":"infinity"}'::ces_model$$);
 SELECT expect_error($$SELECT '{"a":1e400}'::ces_model$$);
+-- Malformed JSON is a model with an error (22023), never a registry lookup (42704).
+SELECT expect_error($$SELECT '{"login":1,}'::ces_model$$);
+SELECT expect_error($$SELECT '{"login":1'::ces_model$$);
+SELECT expect_error($$SELECT '[1,2'::ces_model$$);
+SELECT expect_error($$SELECT '"health'::ces_model$$);
+SELECT expect_error($$SELECT ''::ces_model$$);
 
 BEGIN;
 CREATE TEMP TABLE ev (account int, event text, ts timestamptz);

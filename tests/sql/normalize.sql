@@ -14,7 +14,18 @@ FROM (VALUES ('pro', 1, 145.0::float8), ('pro', 2, 40), ('pro', 3, 90), ('free',
 WINDOW w AS (PARTITION BY plan)
 ORDER BY plan, score;
 
-SELECT expect_error($$SELECT ces_normalize(1, 10, 10)$$);
+-- A flat segment (lo = hi: one account, or all tied) maps to the middle of the target range.
+SELECT ces_normalize(10, 10, 10) AS flat, ces_normalize(3, 10, 10, 0, 1) AS flat_0_1,
+       ces_normalize(0, 0, 0, -1.7976931348623157e308, 1.7976931348623157e308) AS flat_full_range;
+SELECT expect_error($$SELECT ces_normalize('NaN', 10, 10)$$);
+SELECT plan, account, score,
+       round(ces_normalize(score, min(score) OVER w, max(score) OVER w)::numeric, 1) AS minmax_0_100,
+       round((100 * percent_rank() OVER w_ordered)::numeric, 1) AS percentile
+FROM (VALUES ('solo', 1, 12.0::float8), ('tied', 2, 30), ('tied', 3, 30), ('pro', 4, 10), ('pro', 5, 50))
+     v(plan, account, score)
+WINDOW w AS (PARTITION BY plan), w_ordered AS (PARTITION BY plan ORDER BY score)
+ORDER BY plan, account;
+
 SELECT expect_error($$SELECT ces_normalize(1, 10, 0)$$);
 SELECT expect_error($$SELECT ces_normalize(1, 'NaN', 10)$$);
 SELECT expect_error($$SELECT ces_normalize(1, 0, 'Infinity')$$);

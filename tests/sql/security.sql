@@ -155,6 +155,10 @@ FROM (SELECT ces_agg(event::text, ts::timestamptz, ces_model_at(ces_model('healt
 SELECT ces_auc(score, score > 0) AS auc, ces_lift(score, score > 0) IS NOT NULL AS lift,
        ces_lift(score, score > 0, ces_default_bands()) IS NOT NULL AS lift_bands
 FROM (SELECT ces_score(event::text, ts::timestamptz, '{"login":1,"ticket":-5}'::jsonb) AS score FROM events GROUP BY account) x;
+SELECT l.band, l.band_rank, l.accounts, l.positives
+FROM (SELECT ces_lift(score, score > 0) AS r
+      FROM (SELECT ces_score(event::text, ts::timestamptz, '{"login":1,"ticket":-5}'::jsonb) AS score FROM events GROUP BY account) s) x,
+     ces_lift_rows(x.r) l ORDER BY l.band_rank LIMIT 2;
 SELECT ces_create_score_view('scores', 'events', 'account', 'event', 'ts', 'health');
 SELECT ces_create_score_view('public.scores_mat', 'events', 'account', 'event', 'ts', 'health', materialized => true);
 REFRESH MATERIALIZED VIEW scores_mat;

@@ -1,6 +1,8 @@
 //! Linear normalisation of a score from [lo, hi] onto [target_lo, target_hi], clamped.
 //! Finite inputs give a finite result inside the target range: a span that overflows an f64
 //! (hi − lo > f64::MAX) is computed on halves, so no step makes an infinity or a NaN.
+//! A flat range (lo = hi: a segment whose accounts all score the same, or hold one account)
+//! maps every score to the middle of the target range, so a dashboard never breaks on it.
 
 use crate::error::{pg_float, CesError};
 
@@ -24,9 +26,9 @@ pub fn normalize(
             )));
         }
     }
-    if lo >= hi {
+    if lo > hi {
         return Err(CesError::invalid(format!(
-            "lo must be below hi, got lo = {lo} and hi = {hi}"
+            "lo must not be above hi, got lo = {lo} and hi = {hi}"
         )));
     }
     if target_lo >= target_hi {
@@ -36,6 +38,10 @@ pub fn normalize(
     }
     if score.is_nan() {
         return Err(CesError::invalid("score is NaN and cannot be normalised"));
+    }
+    if lo == hi {
+        // halves, so target_hi - target_lo cannot overflow
+        return Ok((target_lo / 2.0 + target_hi / 2.0).clamp(target_lo, target_hi));
     }
     if score <= lo {
         return Ok(target_lo);
@@ -79,11 +85,10 @@ mod tests {
 
     #[test]
     fn rejects_bad_bounds() {
-        assert!(normalize(1.0, 5.0, 5.0, 0.0, 100.0)
+        assert!(normalize(1.0, 6.0, 5.0, 0.0, 100.0)
             .unwrap_err()
             .message
-            .contains("lo must be below hi"));
-        assert!(normalize(1.0, 6.0, 5.0, 0.0, 100.0).is_err());
+            .contains("lo must not be above hi"));
         assert!(normalize(1.0, f64::NAN, 5.0, 0.0, 100.0)
             .unwrap_err()
             .message
@@ -104,6 +109,15 @@ mod tests {
             .unwrap_err()
             .message
             .contains("NaN"));
+    }
+
+    #[test]
+    fn flat_range_maps_to_the_middle() {
+        assert_eq!(normalize(5.0, 5.0, 5.0, 0.0, 100.0).unwrap(), 50.0);
+        assert_eq!(normalize(-3.0, 5.0, 5.0, 0.0, 1.0).unwrap(), 0.5);
+        assert_eq!(normalize(9.0, 0.0, 0.0, 1.0, 5.0).unwrap(), 3.0);
+        assert_eq!(normalize(0.0, 0.0, 0.0, -f64::MAX, f64::MAX).unwrap(), 0.0);
+        assert!(normalize(f64::NAN, 5.0, 5.0, 0.0, 100.0).is_err());
     }
 
     #[test]

@@ -1,178 +1,92 @@
 -- Generated from README.md by scripts/readme_sql.sh: every ```sql block, in order.
+SELECT set_config('TimeZone', CASE WHEN current_setting('application_name') LIKE '%_utc' THEN 'UTC'
+                                   ELSE 'America/Los_Angeles' END, false) IS NOT NULL AS time_zone_set;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS ces;
-NOTICE:  extension "ces" already exists, skipping
+
 CREATE TABLE events (account text, event text, ts timestamptz);
 INSERT INTO events
-SELECT 'acme', 'login', timestamptz '2026-11-01' + i * interval '1 hour' FROM generate_series(1, 30) i
-UNION ALL SELECT 'acme', 'team_member_added', '2026-11-02' FROM generate_series(1, 4)
-UNION ALL SELECT 'acme', 'project_added', '2026-11-03' FROM generate_series(1, 5)
-UNION ALL SELECT 'acme', 'upgraded', '2026-11-04'
-UNION ALL SELECT 'globex', 'login', '2026-11-05'
-UNION ALL SELECT 'globex', 'support_ticket', '2026-11-06';
+SELECT 'acme', 'login', timestamptz '2026-11-01 00:00+00' + i * interval '1 hour' FROM generate_series(1, 30) i
+UNION ALL SELECT 'acme', 'team_member_added', '2026-11-02 00:00+00' FROM generate_series(1, 4)
+UNION ALL SELECT 'acme', 'project_added', '2026-11-03 00:00+00' FROM generate_series(1, 5)
+UNION ALL SELECT 'acme', 'upgraded', '2026-11-04 00:00+00'
+UNION ALL SELECT 'globex', 'login', '2026-11-05 00:00+00'
+UNION ALL SELECT 'globex', 'support_ticket', '2026-11-06 00:00+00';
+
 SELECT account,
        ces_score(event, ts, '{"login":1,"team_member_added":10,"project_added":5,"upgraded":50,"support_ticket":-5}') AS score
 FROM events
 GROUP BY account
 ORDER BY account;
- account | score 
----------+-------
- acme    |   145
- globex  |    -4
-(2 rows)
 
 SELECT account, score, ces_band(score) AS band
 FROM (SELECT account, ces_score(event, ts, '{"login":1,"team_member_added":10,"project_added":5,"upgraded":50,"support_ticket":-5}') AS score
       FROM events
-      WHERE ts > timestamptz '2026-11-24' - interval '30 days'
+      WHERE ts > timestamptz '2026-11-24 00:00+00' - interval '30 days'
       GROUP BY account) s
 ORDER BY score DESC;
- account | score |    band    
----------+-------+------------
- acme    |   145 | power user
- globex  |    -4 | churn risk
-(2 rows)
 
 CREATE TABLE accounts (account text, plan text);
 INSERT INTO accounts VALUES ('acme', 'pro'), ('globex', 'free'), ('initech', 'free');
+
 SELECT a.account, a.plan, ces_score(e.event, e.ts, '{"login":1,"upgraded":50}') AS score
 FROM accounts a LEFT JOIN events e USING (account)
 GROUP BY a.account, a.plan
 ORDER BY a.account;
- account | plan | score 
----------+------+-------
- acme    | pro  |    80
- globex  | free |     1
- initech | free |     0
-(3 rows)
 
 CREATE TEMP TABLE plan_weights (plan text, weights jsonb);
 INSERT INTO plan_weights VALUES ('pro', '{"login":1,"upgraded":50}'), ('free', '{"login":3}');
+
 SELECT a.account, ces_score(e.event, e.ts, w.weights) AS score
 FROM accounts a JOIN events e USING (account) JOIN plan_weights w USING (plan)
 GROUP BY a.account
 ORDER BY a.account;
- account | score 
----------+-------
- acme    |    80
- globex  |     3
-(2 rows)
 
 SELECT ces_score(event, ts, '{"login": 1, "support_ticket": -5}') FROM events WHERE account = 'globex';
- ces_score 
------------
-        -4
-(1 row)
-
 SELECT ces_score(event, ts, '{"login": 1}') FROM events WHERE false;          -- NULL: no rows
- ces_score 
------------
-          
-(1 row)
 
 SELECT s, ces_band(s) FROM unnest(ARRAY[-1, 0, 40, 40.5, 70, 100, 145]::float8[]) s;
-  s   |     ces_band     
-------+------------------
-   -1 | churn risk
-    0 | very disengaged
-   40 | very disengaged
- 40.5 | somewhat engaged
-   70 | somewhat engaged
-  100 | highly engaged
-  145 | power user
-(7 rows)
 
 SELECT s, ces_band(s, '[{"name":"at risk","upto":40},{"name":"steady","upto":80},{"name":"growing"}]') AS band
 FROM unnest(ARRAY[12, 40, 65, 80, 96]::float8[]) s;
- s  |  band   
-----+---------
- 12 | at risk
- 40 | at risk
- 65 | steady
- 80 | steady
- 96 | growing
-(5 rows)
 
 SELECT b.band, r.renewal_rate
 FROM (SELECT ces_band(s, '[{"name":"1-40","upto":40},{"name":"40-80","upto":80},{"name":"80-100"}]') AS band
       FROM unnest(ARRAY[10, 60, 90]::float8[]) s) b
 JOIN (VALUES ('1-40', 0.55), ('40-80', 0.80), ('80-100', 0.95)) r(band, renewal_rate) USING (band);
-  band  | renewal_rate 
---------+--------------
- 1-40   |         0.55
- 40-80  |         0.80
- 80-100 |         0.95
-(3 rows)
 
 SELECT ces_default_bands();
-                                                                                    ces_default_bands                                                                                     
-------------------------------------------------------------------------------------------------------------------------------------------------------------------------------------------
- [{"name": "churn risk", "below": 0}, {"name": "very disengaged", "upto": 40}, {"name": "somewhat engaged", "upto": 70}, {"name": "highly engaged", "upto": 100}, {"name": "power user"}]
-(1 row)
 
 SELECT ces_normalize(145, 0, 200) AS on_0_100, ces_normalize(145, 0, 200, 0, 10) AS on_0_10,
-       ces_normalize(-20, 0, 200) AS clamped;
- on_0_100 | on_0_10 | clamped 
-----------+---------+---------
-     72.5 |    7.25 |       0
-(1 row)
+       ces_normalize(-20, 0, 200) AS clamped, ces_normalize(42, 42, 42) AS flat;
 
 SELECT ces_model('{"login": 1, "upgraded": 50, "support_ticket": {"weight": -5, "half_life": "3 days", "cap": 20}}',
                  half_life => '14 days', lookback => '30 days', as_of => '2026-11-24 00:00+00');
-                                                                                   ces_model                                                                                    
---------------------------------------------------------------------------------------------------------------------------------------------------------------------------------
- {"as_of":"2026-11-24 00:00:00+00","half_life":"14 days","lookback":"30 days","weights":{"login":1,"support_ticket":{"cap":20,"half_life":"3 days","weight":-5},"upgraded":50}}
-(1 row)
 
 SELECT '{"weights": {"login": 1}, "half_life": "7 days"}'::ces_model AS full_form,
        '{"login": 1}'::ces_model AS bare_weights,
        '{"login": 1}'::ces_model = ces_model('{"login": 1}') AS same;
-                  full_form                   |      bare_weights       | same 
-----------------------------------------------+-------------------------+------
- {"half_life":"7 days","weights":{"login":1}} | {"weights":{"login":1}} | t
-(1 row)
 
 SELECT account,
        round(ces_score(event, ts, ces_model('{"login":1,"team_member_added":10,"project_added":5,"upgraded":50}',
                                             half_life => '7 days', lookback => '30 days',
                                             as_of => '2026-11-24 00:00+00'))::numeric, 2) AS decayed_score
 FROM events GROUP BY account ORDER BY account;
- account | decayed_score 
----------+---------------
- acme    |         18.42
- globex  |          0.16
-(2 rows)
 
 CREATE TEMP TABLE account_summaries AS
 SELECT account, ces_agg(event, ts, ces_model('{"login":1,"team_member_added":10,"project_added":5,"upgraded":{"weight":50,"cap":25},"support_ticket":-5}',
                                             half_life => '30 days', as_of => '2026-11-24 00:00+00')) AS summary
 FROM events GROUP BY account;
+
 SELECT account, round(ces_score(summary)::numeric, 2) AS score, ces_event_count(summary) AS events,
        ces_depth(summary) AS depth, ces_last_seen(summary) IS NOT NULL AS seen
 FROM account_summaries ORDER BY account;
- account | score | events | depth | seen 
----------+-------+--------+-------+------
- acme    | 82.77 |     40 |     4 | t
- globex  | -2.67 |      2 |     2 | t
-(2 rows)
 
 SELECT b.event, b.events, b.weight, round(b.points::numeric, 2) AS points, b.capped
 FROM account_summaries, ces_breakdown(summary) b WHERE account = 'acme';
-       event       | events | weight | points | capped 
--------------------+--------+--------+--------+--------
- login             |     30 |      1 |  18.02 | f
- project_added     |      5 |      5 |  15.51 | f
- team_member_added |      4 |     10 |  24.25 | f
- upgraded          |      1 |     50 |  25.00 | t
-(4 rows)
 
 SELECT account, round(ces_score_at(summary, '2026-12-24 00:00+00')::numeric, 2) AS a_month_later
 FROM account_summaries ORDER BY account;
- account | a_month_later 
----------+---------------
- acme    |         44.76
- globex  |         -1.34
-(2 rows)
 
 CREATE TEMP TABLE daily AS
 SELECT account, date_trunc('day', ts, 'UTC') AS day,
@@ -180,197 +94,93 @@ SELECT account, date_trunc('day', ts, 'UTC') AS day,
                                     half_life => '7 days',
                                     as_of => date_trunc('day', ts, 'UTC') + interval '1 day')) AS summary
 FROM events GROUP BY 1, 2;
+
 SELECT account, round(ces_score_at(ces_rollup(summary), '2026-11-24 00:00+00')::numeric, 2) AS score_30d
 FROM daily
 WHERE day >= timestamptz '2026-11-24 00:00+00' - interval '30 days' AND day < '2026-11-24 00:00+00'
 GROUP BY account ORDER BY account;
- account | score_30d 
----------+-----------
- acme    |     18.42
- globex  |      0.16
-(2 rows)
 
-SELECT account, ts, ces_score(event, ts, '{"login":1,"upgraded":50}'::jsonb)
+SELECT account, ts AT TIME ZONE 'UTC' AS ts_utc, ces_score(event, ts, '{"login":1,"upgraded":50}'::jsonb)
          OVER (PARTITION BY account ORDER BY ts RANGE BETWEEN '30 days' PRECEDING AND CURRENT ROW) AS rolling_30d
 FROM events WHERE account = 'globex' ORDER BY ts;
- account |              ts              | rolling_30d 
----------+------------------------------+-------------
- globex  | Thu Nov 05 00:00:00 2026 PST |           1
- globex  | Fri Nov 06 00:00:00 2026 PST |           1
-(2 rows)
 
 SELECT ces_define_model('health', '{"login":1,"upgraded":50}', 'launch weights') AS version;
- version 
----------
-       1
-(1 row)
-
 SELECT ces_define_model('health', ces_model('{"login":1,"upgraded":50,"support_ticket":-5}', half_life => '14 days')) AS version;
- version 
----------
-       2
-(1 row)
+
+-- The same model again (keys in another order, the same half-life in hours): still version 2.
+SELECT ces_define_model('health', ces_model('{"support_ticket":-5,"upgraded":50,"login":1}', half_life => '336 hours')) AS version;
 
 SELECT name, version, model, note FROM ces_models ORDER BY name, version;
-  name  | version |                                      model                                      |      note      
---------+---------+---------------------------------------------------------------------------------+----------------
- health |       1 | {"weights":{"login":1,"upgraded":50}}                                           | launch weights
- health |       2 | {"half_life":"14 days","weights":{"login":1,"support_ticket":-5,"upgraded":50}} | 
-(2 rows)
 
 SELECT account, ces_score(event, ts, ces_model('health', 1)) AS v1,
        round(ces_score(event, ts, ces_model_at(ces_model('health', 2), '2026-11-24 00:00+00'))::numeric, 2) AS v2_on_the_24th
 FROM events GROUP BY account ORDER BY account;
- account | v1 | v2_on_the_24th 
----------+----+----------------
- acme    | 80 |          28.95
- globex  |  1 |          -1.69
-(2 rows)
+
+CREATE VIEW follows_health AS SELECT ces_model(name => 'health') AS model;  -- the latest version, at every query
+CREATE VIEW pinned_health AS SELECT 'health'::ces_model AS model;         -- the version of today, forever
+SELECT pg_get_viewdef('follows_health') AS follows, pg_get_viewdef('pinned_health') AS pinned;
 
 -- Pinned to an instant so this example always prints the same; in production leave as_of
 -- out and the view scores at now().
 SELECT ces_define_model('health_nov24', ces_model_at(ces_model('health'), '2026-11-24 00:00+00'));
- ces_define_model 
-------------------
-                1
-(1 row)
-
 SELECT ces_create_score_view('account_scores', 'events', 'account', 'event', 'ts', 'health_nov24',
                              accounts => 'accounts');
- ces_create_score_view 
------------------------
- 
-(1 row)
-
 SELECT account, round(score::numeric, 2) AS score, band, band_rank, events, depth, model, model_version,
        as_of = '2026-11-24 00:00+00' AS pinned
 FROM account_scores ORDER BY band_rank DESC, score DESC;
- account | score |      band       | band_rank | events | depth |    model     | model_version | pinned 
----------+-------+-----------------+-----------+--------+-------+--------------+---------------+--------
- acme    | 28.95 | very disengaged |         2 |     40 |     2 | health_nov24 |             1 | t
- initech |  0.00 | very disengaged |         2 |      0 |     0 | health_nov24 |             1 | t
- globex  | -1.69 | churn risk      |         1 |      2 |     2 | health_nov24 |             1 | t
-(3 rows)
-
 -- Running it again is safe: the view is replaced, not duplicated.
 SELECT ces_create_score_view('account_scores', 'events', 'account', 'event', 'ts', 'health_nov24',
                              accounts => 'accounts');
- ces_create_score_view 
------------------------
- 
-(1 row)
-
 SELECT ces_band_rank(-5) AS churn_risk, ces_band_rank(55) AS somewhat_engaged,
        ces_band_rank(55, '[{"name":"at risk","upto":10},{"name":"healthy"}]') AS healthy;
- churn_risk | somewhat_engaged | healthy 
-------------+------------------+---------
-          1 |                3 |       2
-(1 row)
 
 SELECT ces_create_score_view('account_scores_mv', 'events', 'account', 'event', 'ts', 'health_nov24',
                              materialized => true, accounts => 'accounts');
- ces_create_score_view 
------------------------
- 
-(1 row)
-
 REFRESH MATERIALIZED VIEW CONCURRENTLY account_scores_mv;
 SELECT count(*) AS accounts FROM account_scores_mv;
- accounts 
-----------
-        3
-(1 row)
-
 -- With pg_cron, every hour at minute 5:
 --   SELECT cron.schedule('refresh-scores', '5 * * * *',
 --                        'REFRESH MATERIALIZED VIEW CONCURRENTLY public.account_scores_mv');
 -- With cron(8): 5 * * * *  psql -d app -c 'REFRESH MATERIALIZED VIEW CONCURRENTLY public.account_scores_mv'
+
 SELECT ces_snapshot('health', 'events', 'account', 'event', 'ts', '2026-11-24 00:00+00',
                     accounts => 'accounts') AS rows;
- rows 
-------
-    3
-(1 row)
 
 SELECT ces_backfill('health', 'events', 'account', 'event', 'ts', '2026-11-01 00:00+00', '2026-11-24 00:00+00',
                     accounts => 'accounts') AS rows;
-NOTICE:  ces_backfill: scoring 24 dates of model "health" version 2 in one pass over public.events
-NOTICE:  ces_backfill: done, 72 rows
- rows 
-------
-   72
-(1 row)
-
 SELECT to_char(as_of AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day, account, round(score::numeric, 1) AS score, band
 FROM ces_score_history WHERE model = 'health' AND as_of IN ('2026-11-03 00:00+00', '2026-11-24 00:00+00')
 ORDER BY as_of, account;
-    day     | account | score |      band       
-------------+---------+-------+-----------------
- 2026-11-03 | acme    |  28.5 | very disengaged
- 2026-11-03 | globex  |   0.0 | very disengaged
- 2026-11-03 | initech |   0.0 | very disengaged
- 2026-11-24 | acme    |  28.9 | very disengaged
- 2026-11-24 | globex  |  -1.7 | churn risk
- 2026-11-24 | initech |   0.0 | very disengaged
-(6 rows)
 
 SELECT account, round(score_then::numeric, 1) AS score_then, round(score_now::numeric, 1) AS score_now,
        round(drop_pct::numeric) AS drop_pct, band_then, band_now
 FROM ces_drops('health', '2026-11-24 00:00+00', lookback => '14 days', min_drop_pct => 20);
- account | score_then | score_now | drop_pct |    band_then     |    band_now     
----------+------------+-----------+----------+------------------+-----------------
- acme    |       57.9 |      28.9 |       50 | somewhat engaged | very disengaged
-(1 row)
 
 SELECT * FROM ces_band_transitions('health', '2026-11-03 00:00+00', '2026-11-24 00:00+00');
-    from_band    |     to_band     | accounts 
------------------+-----------------+----------
- very disengaged | churn risk      |        1
- very disengaged | very disengaged |        2
-(2 rows)
 
 SELECT a.plan, s.band, count(*) AS accounts, round(avg(s.score)::numeric, 1) AS avg_score
 FROM account_scores s JOIN accounts a USING (account)
 GROUP BY a.plan, s.band ORDER BY a.plan, s.band;
- plan |      band       | accounts | avg_score 
-------+-----------------+----------+-----------
- free | churn risk      |        1 |      -1.7
- free | very disengaged |        1 |       0.0
- pro  | very disengaged |        1 |      28.9
-(3 rows)
 
 SELECT a.plan, h.account, round(h.score::numeric, 1) AS score,
        round((100 * percent_rank() OVER (PARTITION BY a.plan ORDER BY h.score))::numeric) AS percentile_in_plan
 FROM ces_score_history h JOIN accounts a USING (account)
 WHERE h.model = 'health' AND h.as_of = '2026-11-24 00:00+00'
 ORDER BY a.plan, h.score DESC;
- plan | account | score | percentile_in_plan 
-------+---------+-------+--------------------
- free | initech |   0.0 |                100
- free | globex  |  -1.7 |                  0
- pro  | acme    |  28.9 |                  0
-(3 rows)
 
 CREATE TABLE renewals (account text, renewed boolean);
 INSERT INTO renewals VALUES ('acme', true), ('globex', false), ('initech', false);
+
 SELECT ces_auc(h.score, r.renewed) AS auc
 FROM ces_score_history h JOIN renewals r USING (account)
 WHERE h.model = 'health' AND h.as_of = '2026-11-24 00:00+00';
- auc 
------
-   1
-(1 row)
 
 SELECT l.*
 FROM (SELECT ces_lift(h.score, r.renewed, '[{"name":"at risk","upto":10},{"name":"healthy"}]') AS lift
       FROM ces_score_history h JOIN renewals r USING (account)
       WHERE h.model = 'health' AND h.as_of = '2026-11-24 00:00+00') x,
-     jsonb_to_recordset(x.lift) AS l(band text, n bigint, positives bigint, rate float8, lift float8);
-  band   | n | positives | rate | lift 
----------+---+-----------+------+------
- at risk | 2 |         0 |    0 |    0
- healthy | 1 |         1 |    1 |    3
-(2 rows)
+     ces_lift_rows(x.lift) AS l
+ORDER BY l.band_rank;
 
 WITH scores AS (
     SELECT a.account, a.plan, coalesce(ces_score(e.event, e.ts, '{"login":1,"upgraded":50}'), 0) AS score
@@ -378,16 +188,22 @@ WITH scores AS (
     GROUP BY a.account, a.plan
 )
 SELECT plan, account, score,
-       round(ces_normalize(score, min(score) OVER w, max(score) OVER w + 1e-9)::numeric, 1) AS normalized_in_plan,
+       round(ces_normalize(score, min(score) OVER w, max(score) OVER w)::numeric, 1) AS normalized_in_plan,
        round((100 * percent_rank() OVER (PARTITION BY plan ORDER BY score))::numeric, 1) AS percentile_in_plan
 FROM scores
 WINDOW w AS (PARTITION BY plan)
 ORDER BY plan, score DESC;
- plan | account | score | normalized_in_plan | percentile_in_plan 
-------+---------+-------+--------------------+--------------------
- free | globex  |     1 |              100.0 |              100.0
- free | initech |     0 |                0.0 |                0.0
- pro  | acme    |    80 |                0.0 |                0.0
-(3 rows)
+
+WITH scores AS (
+    SELECT a.account, a.plan, coalesce(ces_score(e.event, e.ts, '{"login":1,"upgraded":50}'), 0) AS score
+    FROM accounts a LEFT JOIN events e USING (account)
+    GROUP BY a.account, a.plan
+), ranked AS (
+    SELECT plan, account, score, percent_rank() OVER (PARTITION BY plan ORDER BY score) AS pr FROM scores
+)
+SELECT plan, account, score, round((100 * pr)::numeric) AS percentile_in_plan,
+       CASE WHEN pr < 0.25 THEN 'bottom quarter' WHEN pr < 0.75 THEN 'middle' ELSE 'top quarter' END AS tier_in_plan
+FROM ranked
+ORDER BY plan, score DESC;
 
 ROLLBACK;

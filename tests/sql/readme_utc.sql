@@ -1,15 +1,17 @@
 -- Generated from README.md by scripts/readme_sql.sh: every ```sql block, in order.
+SELECT set_config('TimeZone', CASE WHEN current_setting('application_name') LIKE '%_utc' THEN 'UTC'
+                                   ELSE 'America/Los_Angeles' END, false) IS NOT NULL AS time_zone_set;
 BEGIN;
 CREATE EXTENSION IF NOT EXISTS ces;
 
 CREATE TABLE events (account text, event text, ts timestamptz);
 INSERT INTO events
-SELECT 'acme', 'login', timestamptz '2026-11-01' + i * interval '1 hour' FROM generate_series(1, 30) i
-UNION ALL SELECT 'acme', 'team_member_added', '2026-11-02' FROM generate_series(1, 4)
-UNION ALL SELECT 'acme', 'project_added', '2026-11-03' FROM generate_series(1, 5)
-UNION ALL SELECT 'acme', 'upgraded', '2026-11-04'
-UNION ALL SELECT 'globex', 'login', '2026-11-05'
-UNION ALL SELECT 'globex', 'support_ticket', '2026-11-06';
+SELECT 'acme', 'login', timestamptz '2026-11-01 00:00+00' + i * interval '1 hour' FROM generate_series(1, 30) i
+UNION ALL SELECT 'acme', 'team_member_added', '2026-11-02 00:00+00' FROM generate_series(1, 4)
+UNION ALL SELECT 'acme', 'project_added', '2026-11-03 00:00+00' FROM generate_series(1, 5)
+UNION ALL SELECT 'acme', 'upgraded', '2026-11-04 00:00+00'
+UNION ALL SELECT 'globex', 'login', '2026-11-05 00:00+00'
+UNION ALL SELECT 'globex', 'support_ticket', '2026-11-06 00:00+00';
 
 SELECT account,
        ces_score(event, ts, '{"login":1,"team_member_added":10,"project_added":5,"upgraded":50,"support_ticket":-5}') AS score
@@ -20,7 +22,7 @@ ORDER BY account;
 SELECT account, score, ces_band(score) AS band
 FROM (SELECT account, ces_score(event, ts, '{"login":1,"team_member_added":10,"project_added":5,"upgraded":50,"support_ticket":-5}') AS score
       FROM events
-      WHERE ts > timestamptz '2026-11-24' - interval '30 days'
+      WHERE ts > timestamptz '2026-11-24 00:00+00' - interval '30 days'
       GROUP BY account) s
 ORDER BY score DESC;
 
@@ -56,7 +58,7 @@ JOIN (VALUES ('1-40', 0.55), ('40-80', 0.80), ('80-100', 0.95)) r(band, renewal_
 SELECT ces_default_bands();
 
 SELECT ces_normalize(145, 0, 200) AS on_0_100, ces_normalize(145, 0, 200, 0, 10) AS on_0_10,
-       ces_normalize(-20, 0, 200) AS clamped;
+       ces_normalize(-20, 0, 200) AS clamped, ces_normalize(42, 42, 42) AS flat;
 
 SELECT ces_model('{"login": 1, "upgraded": 50, "support_ticket": {"weight": -5, "half_life": "3 days", "cap": 20}}',
                  half_life => '14 days', lookback => '30 days', as_of => '2026-11-24 00:00+00');
@@ -98,18 +100,25 @@ FROM daily
 WHERE day >= timestamptz '2026-11-24 00:00+00' - interval '30 days' AND day < '2026-11-24 00:00+00'
 GROUP BY account ORDER BY account;
 
-SELECT account, ts, ces_score(event, ts, '{"login":1,"upgraded":50}'::jsonb)
+SELECT account, ts AT TIME ZONE 'UTC' AS ts_utc, ces_score(event, ts, '{"login":1,"upgraded":50}'::jsonb)
          OVER (PARTITION BY account ORDER BY ts RANGE BETWEEN '30 days' PRECEDING AND CURRENT ROW) AS rolling_30d
 FROM events WHERE account = 'globex' ORDER BY ts;
 
 SELECT ces_define_model('health', '{"login":1,"upgraded":50}', 'launch weights') AS version;
 SELECT ces_define_model('health', ces_model('{"login":1,"upgraded":50,"support_ticket":-5}', half_life => '14 days')) AS version;
 
+-- The same model again (keys in another order, the same half-life in hours): still version 2.
+SELECT ces_define_model('health', ces_model('{"support_ticket":-5,"upgraded":50,"login":1}', half_life => '336 hours')) AS version;
+
 SELECT name, version, model, note FROM ces_models ORDER BY name, version;
 
 SELECT account, ces_score(event, ts, ces_model('health', 1)) AS v1,
        round(ces_score(event, ts, ces_model_at(ces_model('health', 2), '2026-11-24 00:00+00'))::numeric, 2) AS v2_on_the_24th
 FROM events GROUP BY account ORDER BY account;
+
+CREATE VIEW follows_health AS SELECT ces_model(name => 'health') AS model;  -- the latest version, at every query
+CREATE VIEW pinned_health AS SELECT 'health'::ces_model AS model;         -- the version of today, forever
+SELECT pg_get_viewdef('follows_health') AS follows, pg_get_viewdef('pinned_health') AS pinned;
 
 -- Pinned to an instant so this example always prints the same; in production leave as_of
 -- out and the view scores at now().
@@ -170,7 +179,8 @@ SELECT l.*
 FROM (SELECT ces_lift(h.score, r.renewed, '[{"name":"at risk","upto":10},{"name":"healthy"}]') AS lift
       FROM ces_score_history h JOIN renewals r USING (account)
       WHERE h.model = 'health' AND h.as_of = '2026-11-24 00:00+00') x,
-     jsonb_to_recordset(x.lift) AS l(band text, n bigint, positives bigint, rate float8, lift float8);
+     ces_lift_rows(x.lift) AS l
+ORDER BY l.band_rank;
 
 WITH scores AS (
     SELECT a.account, a.plan, coalesce(ces_score(e.event, e.ts, '{"login":1,"upgraded":50}'), 0) AS score
@@ -178,10 +188,22 @@ WITH scores AS (
     GROUP BY a.account, a.plan
 )
 SELECT plan, account, score,
-       round(ces_normalize(score, min(score) OVER w, max(score) OVER w + 1e-9)::numeric, 1) AS normalized_in_plan,
+       round(ces_normalize(score, min(score) OVER w, max(score) OVER w)::numeric, 1) AS normalized_in_plan,
        round((100 * percent_rank() OVER (PARTITION BY plan ORDER BY score))::numeric, 1) AS percentile_in_plan
 FROM scores
 WINDOW w AS (PARTITION BY plan)
+ORDER BY plan, score DESC;
+
+WITH scores AS (
+    SELECT a.account, a.plan, coalesce(ces_score(e.event, e.ts, '{"login":1,"upgraded":50}'), 0) AS score
+    FROM accounts a LEFT JOIN events e USING (account)
+    GROUP BY a.account, a.plan
+), ranked AS (
+    SELECT plan, account, score, percent_rank() OVER (PARTITION BY plan ORDER BY score) AS pr FROM scores
+)
+SELECT plan, account, score, round((100 * pr)::numeric) AS percentile_in_plan,
+       CASE WHEN pr < 0.25 THEN 'bottom quarter' WHEN pr < 0.75 THEN 'middle' ELSE 'top quarter' END AS tier_in_plan
+FROM ranked
 ORDER BY plan, score DESC;
 
 ROLLBACK;
