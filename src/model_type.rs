@@ -66,9 +66,17 @@ unsafe fn registry_lookup(fcinfo: FunctionCallInfo, name: &str) -> String {
             "SELECT {}.ces_model($1::pg_catalog.text, NULL::pg_catalog.int4)::pg_catalog.text",
             fmgr::utf8(schema.to_bytes(), "schema name")
         );
-        pgrx::spi::Spi::get_one_with_args::<String>(&query, &[name.into()])
-            .unwrap_or_else(|e| pgrx::error!("model lookup failed: {e}"))
-            .unwrap_or_else(|| pgrx::error!("model \"{name}\" does not exist"))
+        // A read-only SPI query: a lookup must not assign a transaction ID, so it works in
+        // READ ONLY transactions, parallel workers and on a hot standby (Spi::get_one_* runs
+        // as an update, which marks the transaction as writing).
+        pgrx::spi::Spi::connect(|client| {
+            client
+                .select(query.as_str(), Some(1), &[name.into()])?
+                .first()
+                .get_one::<String>()
+        })
+        .unwrap_or_else(|e| pgrx::error!("model lookup failed: {e}"))
+        .unwrap_or_else(|| pgrx::error!("model \"{name}\" does not exist"))
     }
 }
 
