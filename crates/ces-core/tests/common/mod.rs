@@ -3,21 +3,12 @@
 #![allow(dead_code)]
 
 use ces_core::summary::{self, Header, Slot};
+use ces_core::time::testing::days_from_civil;
 use ces_core::time::{format_timestamp, TimeParser, TS_INFINITY, TS_NEG_INFINITY};
 use ces_core::time::{USECS_PER_DAY, USECS_PER_SEC};
 use ces_core::{Model, Weights};
 
 pub struct FullTime;
-
-fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y.rem_euclid(400);
-    let m = m as i64;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
 
 /// "HH:MM:SS[.ffffff]" as microseconds.
 fn clock(t: &str) -> Option<i64> {
