@@ -172,8 +172,13 @@ pub unsafe extern "C-unwind" fn ces_lift_trans(fcinfo: FunctionCallInfo) -> Datu
         if model_cache::constant::<Bands>(fcinfo).is_none() {
             check_bands_datum(b.value);
         }
-        let bands =
-            model_cache::parsed_stable(fcinfo, 3, b.value, Source::Jsonb, Bands::parse_json);
+        let bands = model_cache::parsed_stable(
+            fcinfo,
+            3,
+            b.value,
+            Source::Jsonb("bands"),
+            Bands::parse_json,
+        );
         lift_trans(fcinfo, bands)
     }
 }

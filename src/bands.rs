@@ -57,7 +57,7 @@ pub unsafe extern "C-unwind" fn ces_band_custom(fcinfo: FunctionCallInfo) -> Dat
             fcinfo,
             1,
             fmgr::arg(fcinfo, 1).value,
-            Source::Jsonb,
+            Source::Jsonb("bands"),
             Bands::parse_json,
         );
         bands

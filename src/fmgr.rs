@@ -173,14 +173,14 @@ unsafe fn list_nth(list: *mut pg_sys::List, n: usize) -> *mut std::ffi::c_void {
 
 /// Text form of a jsonb datum (cache misses only). Raises 22021 when it is not UTF-8 (a
 /// SQL_ASCII or single-byte database): event names are matched byte for byte, and a
-/// replaced byte could make two names equal.
-pub unsafe fn jsonb_text(d: Datum) -> String {
+/// replaced byte could make two names equal. `what` (weights, bands) names it in the error.
+pub unsafe fn jsonb_text(d: Datum, what: &str) -> String {
     unsafe {
         let raw = d.cast_mut_ptr::<pg_sys::varlena>();
         let jb = pg_sys::pg_detoast_datum(raw) as *mut pg_sys::Jsonb;
         let len = pgrx::varlena::varsize_any(jb as *const pg_sys::varlena) as i32;
         let cstr = pg_sys::JsonbToCString(std::ptr::null_mut(), &mut (*jb).root, len);
-        utf8(std::ffi::CStr::from_ptr(cstr).to_bytes(), "weights").to_owned()
+        utf8(std::ffi::CStr::from_ptr(cstr).to_bytes(), what).to_owned()
     }
 }
 

@@ -77,7 +77,7 @@ unsafe fn row_model<'a>(fcinfo: FunctionCallInfo, jsonb: bool) -> Option<&'a Mod
                 fcinfo,
                 MODEL_ARG,
                 m.value,
-                Source::Jsonb,
+                Source::Jsonb("weights"),
                 parse_weights_model,
             )
         } else {

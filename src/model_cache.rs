@@ -13,7 +13,8 @@ use pgrx::PgMemoryContexts;
 /// How an argument's datum becomes the text its parser reads.
 #[derive(Clone, Copy)]
 pub enum Source {
-    Jsonb,
+    /// A jsonb value; the name says what it holds (weights, bands) for error messages.
+    Jsonb(&'static str),
     /// A varlena holding UTF-8 text (text, ces_model).
     Text,
 }
@@ -165,7 +166,7 @@ unsafe fn first<'a, T: 'static>(
 unsafe fn text_of(d: Datum, source: Source) -> String {
     unsafe {
         match source {
-            Source::Jsonb => fmgr::jsonb_text(d),
+            Source::Jsonb(what) => fmgr::jsonb_text(d, what),
             // Never lossy: a replaced byte could make two models (or names) equal.
             Source::Text => fmgr::utf8(fmgr::varlena_bytes(d), "model").to_owned(),
         }

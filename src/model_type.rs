@@ -137,9 +137,10 @@ pub unsafe extern "C-unwind" fn ces_model_make(fcinfo: FunctionCallInfo) -> Datu
         let as_of = fmgr::arg(fcinfo, 3);
         let as_of = (!as_of.isnull).then(|| as_of.value.value() as i64);
         // Valid jsonb, but serde_json refuses nesting deeper than 128 levels: 22023, not a panic.
-        let json: serde_json::Value = serde_json::from_str(&fmgr::jsonb_text(weights.value))
-            .map_err(|e| CesError::invalid(format!("invalid weights: {e}")))
-            .or_raise();
+        let json: serde_json::Value =
+            serde_json::from_str(&fmgr::jsonb_text(weights.value, "weights"))
+                .map_err(|e| CesError::invalid(format!("invalid weights: {e}")))
+                .or_raise();
         let model = Model::build(&json, half_life, lookback, as_of, &PgTime).or_raise();
         model_datum(&model)
     }

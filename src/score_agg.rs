@@ -76,7 +76,7 @@ unsafe extern "C-unwind" fn score_trans_guarded(fcinfo: FunctionCallInfo) -> Dat
             fcinfo,
             WEIGHTS_ARG,
             w.value,
-            Source::Jsonb,
+            Source::Jsonb("weights"),
             Weights::parse_json,
         );
         add(fcinfo, weights.get(event))

@@ -36,6 +36,7 @@ SELECT pg_temp.err($q$SELECT ces_score(e, NULL, ces_model(E'{"\xe9vent":1}'::jso
 SELECT pg_temp.err($q$SELECT ces_agg(e, NULL, E'{"\xe9vent":1}'::jsonb) FROM ev$q$);
 SELECT pg_temp.err($q$SELECT E'{"\xe9vent":1}'::ces_model$q$);
 SELECT pg_temp.err($q$SELECT ces_score(e, NULL, E'{"\xe9vent":1}') FROM ev$q$);
+SELECT pg_temp.err($q$SELECT ces_band(50, E'[{"name":"\xe9", "upto":10}, {"name":"ok"}]'::jsonb)$q$);
 -- An error message shows a non-UTF-8 event name with its bytes escaped.
 SELECT pg_temp.err($q$SELECT ces_score(e, NULL, NULL::jsonb) FROM ev WHERE e = E'\xe9vent'$q$);
 SQL
@@ -52,6 +53,7 @@ window: 0,0,0,0,1
 22021: invalid UTF-8 in weights: byte 0xe9 at offset 2
 22021: invalid UTF-8 in type input: byte 0xe9 at offset 2
 22021: invalid UTF-8 in type input: byte 0xe9 at offset 2
+22021: invalid UTF-8 in bands: byte 0xe9 at offset 11
 22023: weights are NULL for event "\xe9vent"
 EOF2
 )
