@@ -84,8 +84,21 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
+/// The inverse of `civil_from_days`: days since 1970-01-01 of a proleptic Gregorian date
+/// (year 0 is 1 BC). Test parsers read timestamps back with it.
+pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = m as i64;
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
 /// A small parser for unit tests: "N days", "N hours", "HH:MM:SS" intervals and
 /// "YYYY-MM-DD HH:MM:SS+00" timestamps.
+#[cfg(test)]
 pub mod testing {
     use super::*;
 
@@ -134,16 +147,6 @@ pub mod testing {
             let secs = (tm[0] * 60.0 + tm[1]) * 60.0;
             Ok(days * USECS_PER_DAY + secs as i64 * USECS_PER_SEC + (tm[2] * 1e6).round() as i64)
         }
-    }
-
-    pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
-        let y = if m <= 2 { y - 1 } else { y };
-        let era = y.div_euclid(400);
-        let yoe = y.rem_euclid(400);
-        let m = m as i64;
-        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d as i64 - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
     }
 
     /// "2026-10-01 00:00:00+00" as microseconds since 2000-01-01.

@@ -3,8 +3,7 @@
 #![allow(dead_code)]
 
 use ces_core::summary::{self, Header, Slot};
-use ces_core::time::testing::days_from_civil;
-use ces_core::time::{format_timestamp, TimeParser, TS_INFINITY, TS_NEG_INFINITY};
+use ces_core::time::{days_from_civil, format_timestamp, TimeParser, TS_INFINITY, TS_NEG_INFINITY};
 use ces_core::time::{USECS_PER_DAY, USECS_PER_SEC};
 use ces_core::{Model, Weights};
 
