@@ -4,12 +4,12 @@
 
 use crate::bands::{check_bands_datum, default_bands};
 use crate::error::{raise, OrRaise};
-use crate::fmgr::{self, pg_finfo_v1};
+use crate::fmgr;
 use crate::model_cache::{self, Source};
+use crate::v1::v1;
 use ces_core::backtest;
 use ces_core::Bands;
-use pgrx::pg_guard;
-use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
+use pgrx::pg_sys::{self, Datum, FunctionCallInfo, NullableDatum};
 use pgrx::IntoDatum;
 
 #[repr(C)]
@@ -56,61 +56,13 @@ impl Scores {
     }
 }
 
-/// Reads (score, outcome); None when either is NULL (such rows are ignored).
-unsafe fn score_outcome(fcinfo: FunctionCallInfo) -> Option<(f64, bool)> {
-    unsafe {
-        let s = fmgr::arg(fcinfo, 1);
-        let o = fmgr::arg(fcinfo, 2);
-        if s.isnull || o.isnull {
-            return None;
-        }
-        let score = backtest::check_score(fmgr::f64_of(s.value)).or_raise();
-        Some((score, o.value.value() != 0))
+/// (score, outcome); None when either is NULL (such rows are ignored).
+fn score_outcome(s: NullableDatum, o: NullableDatum) -> Option<(f64, bool)> {
+    if s.isnull || o.isnull {
+        return None;
     }
-}
-
-pg_finfo_v1!(pg_finfo_ces_auc_trans);
-#[pg_guard]
-#[unsafe(no_mangle)]
-pub unsafe extern "C-unwind" fn ces_auc_trans(fcinfo: FunctionCallInfo) -> Datum {
-    unsafe {
-        let st = fmgr::arg(fcinfo, 0);
-        let state = if st.isnull {
-            let ctx = fmgr::agg_context(fcinfo, "ces_auc");
-            let s = pg_sys::MemoryContextAllocZero(ctx, std::mem::size_of::<AucState>())
-                as *mut AucState;
-            (*s).ctx = ctx;
-            s
-        } else {
-            st.value.cast_mut_ptr::<AucState>()
-        };
-        if let Some((score, outcome)) = score_outcome(fcinfo) {
-            let s = &mut *state;
-            if outcome {
-                s.pos.push(s.ctx, score)
-            } else {
-                s.neg.push(s.ctx, score)
-            }
-        }
-        Datum::from(state)
-    }
-}
-
-pg_finfo_v1!(pg_finfo_ces_auc_final);
-#[pg_guard]
-#[unsafe(no_mangle)]
-pub unsafe extern "C-unwind" fn ces_auc_final(fcinfo: FunctionCallInfo) -> Datum {
-    unsafe {
-        let st = fmgr::arg(fcinfo, 0);
-        if st.isnull {
-            return fmgr::return_null(fcinfo);
-        }
-        let s = &*st.value.cast_mut_ptr::<AucState>();
-        match backtest::auc(s.pos.slice(), s.neg.slice()) {
-            Some(a) => a.into_datum().expect("float8"),
-            None => fmgr::return_null(fcinfo),
-        }
-    }
+    let score = backtest::check_score(fmgr::f64_of(s.value)).or_raise();
+    Some((score, o.value.value() != 0))
 }
 
 /// Lift state: the bands (owned by the call site's cache, or the static default) and
@@ -132,7 +84,11 @@ unsafe fn lift_counts<'a>(s: *mut LiftState) -> &'a mut [(i64, i64)] {
 
 unsafe fn lift_trans(fcinfo: FunctionCallInfo, bands: &Bands) -> Datum {
     unsafe {
-        let st = fmgr::arg(fcinfo, 0);
+        let (st, score, outcome) = (
+            fmgr::arg(fcinfo, 0),
+            fmgr::arg(fcinfo, 1),
+            fmgr::arg(fcinfo, 2),
+        );
         let state = if st.isnull {
             let ctx = fmgr::agg_context(fcinfo, "ces_lift");
             let n = bands.bands().len();
@@ -150,7 +106,7 @@ unsafe fn lift_trans(fcinfo: FunctionCallInfo, bands: &Bands) -> Datum {
             }
             s
         };
-        if let Some((score, outcome)) = score_outcome(fcinfo) {
+        if let Some((score, outcome)) = score_outcome(score, outcome) {
             let i = backtest::band_index(&*(*state).bands, score).or_raise();
             let c = &mut lift_counts(state)[i];
             c.0 += 1;
@@ -160,47 +116,74 @@ unsafe fn lift_trans(fcinfo: FunctionCallInfo, bands: &Bands) -> Datum {
     }
 }
 
-pg_finfo_v1!(pg_finfo_ces_lift_trans);
-#[pg_guard]
-#[unsafe(no_mangle)]
-pub unsafe extern "C-unwind" fn ces_lift_trans(fcinfo: FunctionCallInfo) -> Datum {
-    unsafe {
-        let b = fmgr::arg(fcinfo, 3);
-        if b.isnull {
+/// The state of a final function; None for a group without rows (the result is NULL).
+unsafe fn final_state<'a, T>(st: NullableDatum) -> Option<&'a mut T> {
+    unsafe { (!st.isnull).then(|| &mut *st.value.cast_mut_ptr::<T>()) }
+}
+
+v1! {
+    "ces_auc_trans(internal, double precision, boolean) RETURNS internal IMMUTABLE PARALLEL SAFE"
+    fn ces_auc_trans(fcinfo, st, score, outcome) {
+        let state = if st.isnull {
+            let ctx = fmgr::agg_context(fcinfo, "ces_auc");
+            let s = pg_sys::MemoryContextAllocZero(ctx, std::mem::size_of::<AucState>())
+                as *mut AucState;
+            (*s).ctx = ctx;
+            s
+        } else {
+            st.value.cast_mut_ptr::<AucState>()
+        };
+        if let Some((score, outcome)) = score_outcome(score, outcome) {
+            let s = &mut *state;
+            if outcome {
+                s.pos.push(s.ctx, score)
+            } else {
+                s.neg.push(s.ctx, score)
+            }
+        }
+        Datum::from(state)
+    }
+
+    "ces_auc_final(internal) RETURNS double precision IMMUTABLE PARALLEL SAFE"
+    fn ces_auc_final(fcinfo, st) {
+        let Some(s) = final_state::<AucState>(st) else {
+            return fmgr::return_null(fcinfo);
+        };
+        match backtest::auc(s.pos.slice(), s.neg.slice()) {
+            Some(a) => fmgr::f64_datum(a),
+            None => fmgr::return_null(fcinfo),
+        }
+    }
+
+    "ces_lift_trans(internal, double precision, boolean, jsonb) RETURNS internal IMMUTABLE PARALLEL SAFE"
+    fn ces_lift_trans(fcinfo, _st, _score, _outcome, bands) {
+        if bands.isnull {
             raise(ces_core::CesError::invalid("bands must not be NULL"));
         }
         if model_cache::constant::<Bands>(fcinfo).is_none() {
-            check_bands_datum(b.value);
+            check_bands_datum(bands.value);
         }
         let bands = model_cache::parsed_stable(
             fcinfo,
             3,
-            b.value,
+            bands.value,
             Source::Jsonb("bands"),
             Bands::parse_json,
         );
         lift_trans(fcinfo, bands)
     }
-}
 
-pg_finfo_v1!(pg_finfo_ces_lift_trans_default);
-#[pg_guard]
-#[unsafe(no_mangle)]
-pub unsafe extern "C-unwind" fn ces_lift_trans_default(fcinfo: FunctionCallInfo) -> Datum {
-    unsafe { lift_trans(fcinfo, default_bands()) }
-}
+    "ces_lift_trans_default(internal, double precision, boolean) RETURNS internal IMMUTABLE PARALLEL SAFE"
+    fn ces_lift_trans_default(fcinfo) {
+        lift_trans(fcinfo, default_bands())
+    }
 
-pg_finfo_v1!(pg_finfo_ces_lift_final);
-#[pg_guard]
-#[unsafe(no_mangle)]
-pub unsafe extern "C-unwind" fn ces_lift_final(fcinfo: FunctionCallInfo) -> Datum {
-    unsafe {
-        let st = fmgr::arg(fcinfo, 0);
-        if st.isnull {
+    "ces_lift_final(internal) RETURNS jsonb IMMUTABLE PARALLEL SAFE"
+    fn ces_lift_final(fcinfo, st) {
+        let Some(s) = final_state::<LiftState>(st) else {
             return fmgr::return_null(fcinfo);
-        }
-        let s = st.value.cast_mut_ptr::<LiftState>();
-        let rows: Vec<serde_json::Value> = backtest::lift(&*(*s).bands, lift_counts(s))
+        };
+        let rows: Vec<serde_json::Value> = backtest::lift(&*s.bands, lift_counts(s))
             .into_iter()
             .map(|r| serde_json::json!({"band": r.band, "n": r.n, "positives": r.positives, "rate": r.rate, "lift": r.lift}))
             .collect();

@@ -2,12 +2,13 @@
 //! with a custom one (parsed once per call site), and `ces_default_bands()`.
 
 use crate::error::{raise, OrRaise};
-use crate::fmgr::{self, pg_finfo_v1};
+use crate::fmgr;
 use crate::model_cache::{self, Source};
+use crate::v1::v1;
 use ces_core::bands::DEFAULT_BANDS_JSON;
 use ces_core::limits::MAX_BANDS_BYTES;
 use ces_core::{Bands, CesError};
-use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
+use pgrx::pg_sys::{self, Datum};
 use pgrx::prelude::*;
 use pgrx::IntoDatum;
 use std::sync::OnceLock;
@@ -43,27 +44,16 @@ fn ces_default_bands() -> pgrx::JsonB {
     pgrx::JsonB(serde_json::from_str(DEFAULT_BANDS_JSON).expect("valid default bands"))
 }
 
-pg_finfo_v1!(pg_finfo_ces_band_custom);
-/// `ces_band(score float8, bands jsonb)`; declared STRICT, so no argument is NULL.
-#[pg_guard]
-#[unsafe(no_mangle)]
-pub unsafe extern "C-unwind" fn ces_band_custom(fcinfo: FunctionCallInfo) -> Datum {
-    unsafe {
-        let score = fmgr::f64_of(fmgr::arg(fcinfo, 0).value);
+v1! {
+    /// `ces_band(score float8, bands jsonb)`, the bands parsed once per call site.
+    "ces_band(double precision, jsonb) RETURNS text IMMUTABLE STRICT PARALLEL SAFE"
+    fn ces_band_custom(fcinfo, score, bands) {
         if model_cache::constant::<Bands>(fcinfo).is_none() {
-            check_bands_datum(fmgr::arg(fcinfo, 1).value);
+            check_bands_datum(bands.value);
         }
-        let bands = model_cache::parsed(
-            fcinfo,
-            1,
-            fmgr::arg(fcinfo, 1).value,
-            Source::Jsonb("bands"),
-            Bands::parse_json,
-        );
-        bands
-            .classify(score)
-            .or_raise()
-            .into_datum()
-            .expect("text is never NULL")
+        let bands =
+            model_cache::parsed(fcinfo, 1, bands.value, Source::Jsonb("bands"), Bands::parse_json);
+        let band = bands.classify(fmgr::f64_of(score.value)).or_raise();
+        band.into_datum().expect("text is never NULL")
     }
 }

@@ -9,9 +9,10 @@
 //! out, never an abort).
 
 use crate::error::{raise, OrRaise};
-use crate::fmgr::{self, pg_finfo_v1, PgBuf};
+use crate::fmgr::{self, PgBuf};
 use crate::model_cache::{self, Source};
 use crate::model_type::parse_model;
+use crate::v1::v1;
 use ces_core::history::{self, Layout};
 use ces_core::interrupt::Ticker;
 use ces_core::summary::Slot;
@@ -132,13 +133,22 @@ unsafe fn push(s: &mut HistoryState, r: Record) {
     }
 }
 
-pg_finfo_v1!(pg_finfo_ces_history_trans);
-/// The usual row (a live state with room for one more record, the constant model it was made
-/// with, an inline event name) runs outside the pg_guard frame: it reads the row and the
-/// call site's cache, writes the state, and calls nothing in PostgreSQL.
-#[unsafe(no_mangle)]
-pub unsafe extern "C-unwind" fn ces_history_trans(fcinfo: FunctionCallInfo) -> Datum {
-    unsafe { history_fast(fcinfo).unwrap_or_else(|| history_trans_guarded(fcinfo)) }
+v1! {
+    /// The usual row (a live state with room for one more record, the constant model it was
+    /// made with, an inline event name) runs outside the pg_guard frame: it reads the row and
+    /// the call site's cache, writes the state, and calls nothing in PostgreSQL.
+    "ces_history_trans(internal, text, timestamp with time zone, ces_model, timestamp with time zone, bigint, integer, bigint) RETURNS internal IMMUTABLE PARALLEL SAFE"
+    [raw] fn ces_history_trans(fcinfo) {
+        history_fast(fcinfo).unwrap_or_else(|| history_trans_guarded(fcinfo))
+    }
+
+    "ces_history_final(internal) RETURNS double precision[] IMMUTABLE PARALLEL SAFE"
+    fn ces_history_final(fcinfo, st) {
+        if st.isnull {
+            return fmgr::return_null(fcinfo);
+        }
+        history_final(fcinfo, &*st.value.cast_mut_ptr::<HistoryState>())
+    }
 }
 
 #[inline(always)]
@@ -229,16 +239,9 @@ struct Scratch {
     next_tenth: i64,
 }
 
-pg_finfo_v1!(pg_finfo_ces_history_final);
-#[pg_guard]
-#[unsafe(no_mangle)]
-pub unsafe extern "C-unwind" fn ces_history_final(fcinfo: FunctionCallInfo) -> Datum {
+/// The scores of every date of one account.
+unsafe fn history_final(fcinfo: FunctionCallInfo, s: &HistoryState) -> Datum {
     unsafe {
-        let st = fmgr::arg(fcinfo, 0);
-        if st.isnull {
-            return fmgr::return_null(fcinfo);
-        }
-        let s = &*st.value.cast_mut_ptr::<HistoryState>();
         let model = &*s.model;
         let flinfo = (*fcinfo).flinfo;
         let mcxt = (*flinfo).fn_mcxt;

@@ -17,6 +17,7 @@ mod rollup_dist;
 mod score_agg;
 mod summary_type;
 mod time;
+mod v1;
 
 ::pgrx::pg_module_magic!();
 

@@ -4,24 +4,22 @@
 //! One function, `ces_summary_merge`, is both its state function and its combine function.
 
 use crate::error::{raise, OrRaise};
-use crate::fmgr::{self, pg_finfo_v1};
+use crate::fmgr;
 use crate::model_agg::open_summary;
+use crate::v1::v1;
 use ces_core::summary::{self, Slot, Window};
 use ces_core::CesError;
-use pgrx::pg_guard;
-use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
+use pgrx::pg_sys::{self, Datum};
 
-pg_finfo_v1!(pg_finfo_ces_summary_merge);
-/// Two summaries of one model merged (re-anchored to the later as_of). Called by an
-/// aggregate, the state (the first argument, owned by the aggregate) is overwritten in place
-/// when the merged summary has the same size, which saves two copies per row.
-#[pg_guard]
-#[unsafe(no_mangle)]
-pub unsafe extern "C-unwind" fn ces_summary_merge(fcinfo: FunctionCallInfo) -> Datum {
-    unsafe {
-        let state = fmgr::arg(fcinfo, 0).value;
+v1! {
+    /// Two summaries of one model merged (re-anchored to the later as_of). Called by an
+    /// aggregate, the state (the first argument, owned by the aggregate) is overwritten in place
+    /// when the merged summary has the same size, which saves two copies per row.
+    "ces_summary_merge(ces_summary, ces_summary) RETURNS ces_summary IMMUTABLE STRICT PARALLEL SAFE"
+    fn ces_summary_merge(fcinfo, state, other) {
+        let state = state.value;
         let (mut a, _) = open_summary(fcinfo, state);
-        let (mut b, model) = open_summary(fcinfo, fmgr::arg(fcinfo, 1).value);
+        let (mut b, model) = open_summary(fcinfo, other.value);
         if a.model_body != b.model_body {
             raise(
                 CesError::invalid("cannot roll up summaries of different models").with_hint(

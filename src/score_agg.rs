@@ -5,32 +5,31 @@
 //! `sql/ces_score.sql`.
 
 use crate::error::raise;
-use crate::fmgr::{self, pg_finfo_v1};
+use crate::fmgr;
 use crate::model_cache::{self, Source};
+use crate::v1::v1;
 use ces_core::{CesError, Weights};
 use pgrx::pg_guard;
 use pgrx::pg_sys::{Datum, FunctionCallInfo};
 
 const WEIGHTS_ARG: usize = 3;
 
-pg_finfo_v1!(pg_finfo_ces_score_trans);
-/// (float8 state, event, ts, weights) -> float8. Not strict: the first row turns the NULL
-/// state into 0, so rows that count nothing score 0 and no rows score NULL. A row with a
-/// NULL event counts nothing; a non-NULL event with NULL weights is an error (README,
-/// "NULLs"). Weights have no time rules, so `ts` is not read.
-///
-/// The usual row (constant weights already parsed, an inline event name) is scored
-/// here, outside the pg_guard frame. Why it cannot panic, without relying on debug
-/// assertions: `fmgr::arg` and `varlena_inline` are pointer reads with saturating length
-/// arithmetic; `constant` only reads the call site's cache (null checks, `first()`);
-/// `Weights::get` indexes with `get` and checks the candidate name by slice equality; the
-/// sum is a float addition (no overflow trap). No allocation, no call into PostgreSQL.
-/// Everything else goes through `score_trans_guarded`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C-unwind" fn ces_score_trans(fcinfo: FunctionCallInfo) -> Datum {
-    unsafe {
-        let event = fmgr::arg(fcinfo, 1);
-        if !event.isnull && !fmgr::arg(fcinfo, 2).isnull && !fmgr::arg(fcinfo, WEIGHTS_ARG).isnull {
+v1! {
+    /// (float8 state, event, ts, weights) -> float8. Not strict: the first row turns the NULL
+    /// state into 0, so rows that count nothing score 0 and no rows score NULL. A row with a
+    /// NULL event counts nothing; a non-NULL event with NULL weights is an error (README,
+    /// "NULLs"). Weights have no time rules, so `ts` is not read.
+    ///
+    /// The usual row (constant weights already parsed, an inline event name) is scored
+    /// here, outside the pg_guard frame. Why it cannot panic, without relying on debug
+    /// assertions: `fmgr::arg` and `varlena_inline` are pointer reads with saturating length
+    /// arithmetic; `constant` only reads the call site's cache (null checks, `first()`);
+    /// `Weights::get` indexes with `get` and checks the candidate name by slice equality; the
+    /// sum is a float addition (no overflow trap). No allocation, no call into PostgreSQL.
+    /// Everything else goes through `score_trans_guarded`.
+    "ces_score_trans(double precision, text, timestamp with time zone, jsonb) RETURNS double precision IMMUTABLE PARALLEL SAFE"
+    [raw] fn ces_score_trans(fcinfo, _sum, event, ts, weights) {
+        if !event.isnull && !ts.isnull && !weights.isnull {
             if let (Some(weights), Some(name)) = (
                 model_cache::constant::<Weights>(fcinfo),
                 fmgr::varlena_inline(event.value),

@@ -23,25 +23,15 @@ FROM (SELECT id,
              ces_score(event, ts, :'w') OVER win AS uncast
       FROM ev WINDOW win AS (PARTITION BY account ORDER BY ts RANGE BETWEEN '30 days' PRECEDING AND CURRENT ROW)) w
 JOIN reference r USING (id);
--- The inverse transition is used: the same sliding frame (2,000 rows over 10,000) with the
--- aggregate as shipped, and with a copy declared without MINVFUNC, which recomputes every
--- frame (20M transitions instead of 20k). The margin is two orders of magnitude; the check
--- asks for 10x.
+-- The inverse transition gives what recomputing every frame gives: the same sliding frame
+-- (2,000 rows over 10,000) with the aggregate as shipped, and with a copy declared without
+-- MINVFUNC. How much faster the inverse is, is a benchmark (bench/run.sh, window_inverse
+-- against window_no_inverse), not a timed assertion here.
 CREATE AGGREGATE pg_temp.ces_score_no_inverse(text, timestamptz, jsonb) (
     SFUNC = ces_score_trans, STYPE = double precision);
 CREATE TEMP TABLE long_ev AS
 SELECT i, (ARRAY['login','upgraded','other'])[1 + i % 3] AS event, timestamptz '2026-01-01' + i * interval '1 minute' AS ts
 FROM generate_series(1, 10000) i;
-CREATE FUNCTION pg_temp.ms(query text) RETURNS float8 LANGUAGE plpgsql AS $$
-DECLARE t0 timestamptz := clock_timestamp();
-BEGIN
-  EXECUTE query;
-  RETURN extract(epoch FROM clock_timestamp() - t0) * 1000;
-END $$;
-SELECT pg_temp.ms($q$SELECT sum(s) FROM (SELECT pg_temp.ces_score_no_inverse(event, ts, '{"login":1,"upgraded":50}'::jsonb)
-                       OVER (ORDER BY i ROWS BETWEEN 2000 PRECEDING AND CURRENT ROW) s FROM long_ev) x$q$)
-       > 10 * pg_temp.ms($q$SELECT sum(s) FROM (SELECT ces_score(event, ts, '{"login":1,"upgraded":50}'::jsonb)
-                       OVER (ORDER BY i ROWS BETWEEN 2000 PRECEDING AND CURRENT ROW) s FROM long_ev) x$q$) AS inverse_is_used;
 SELECT (SELECT sum(s) FROM (SELECT pg_temp.ces_score_no_inverse(event, ts, '{"login":1,"upgraded":50}'::jsonb)
                             OVER (ORDER BY i ROWS BETWEEN 2000 PRECEDING AND CURRENT ROW) s FROM long_ev) x)
      = (SELECT sum(s) FROM (SELECT ces_score(event, ts, '{"login":1,"upgraded":50}'::jsonb)
