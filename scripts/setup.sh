@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs what building and testing ces needs on Debian 12, as root, skipping what is
-# already there: PostgreSQL 15 with server headers, clang, sudo, cargo-pgrx 0.18.1, pgrx init,
-# and the libraries Citus (a test dependency, built by scripts/citus.sh) links.
+# already there: PostgreSQL 15 with server headers, plpgsql_check (tests/sql/lint.sql), clang,
+# sudo, cargo-pgrx 0.18.1, pgrx init, and the libraries Citus (a test dependency, built by
+# scripts/citus.sh) links.
 set -euo pipefail
 
 PGRX_VERSION=0.18.1
-APT_PACKAGES=(postgresql-15 postgresql-server-dev-15 libclang-dev clang sudo
+APT_PACKAGES=(postgresql-15 postgresql-server-dev-15 postgresql-15-plpgsql-check libclang-dev clang sudo
     libcurl4-openssl-dev liblz4-dev libzstd-dev libkrb5-dev) # the last four build Citus (tests/citus.sh)
 
 missing=()
@@ -29,4 +30,13 @@ PG_CONFIG="$(command -v pg_config)"
 if ! grep -qs "^pg15 = " "${PGRX_HOME:-$HOME/.pgrx}/config.toml"; then
     echo "setup: cargo pgrx init --pg15 $PG_CONFIG"
     cargo pgrx init --pg15 "$PG_CONFIG" >/dev/null
+fi
+
+# A private, relocated copy of PostgreSQL on PATH does not see apt's extensions: give it
+# the plpgsql_check that apt installed (the SQL lint, tests/sql/lint.sql, loads it).
+PKGLIB="$(pg_config --pkglibdir)" SHARE="$(pg_config --sharedir)"
+if [[ ! -f "$PKGLIB/plpgsql_check.so" && -f /usr/lib/postgresql/15/lib/plpgsql_check.so ]]; then
+    echo "setup: copying plpgsql_check into $PKGLIB"
+    cp /usr/lib/postgresql/15/lib/plpgsql_check.so "$PKGLIB/"
+    cp /usr/share/postgresql/15/extension/plpgsql_check* "$SHARE/extension/"
 fi

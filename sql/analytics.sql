@@ -53,11 +53,12 @@ RETURNS void LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     parts text[];
     target text;
-    ext text := @extschema@.ces_schema();
     -- A view made here carries this comment prefix; an object without it is never replaced.
     marker text := 'ces score view:';
     pick text;
     account_type text;
+    account_typid oid;
+    account_typmod integer;
     old_oid oid;
     old_kind "char";
     old_comment text;
@@ -96,9 +97,10 @@ BEGIN
         model_filter := pg_catalog.format(' AND r.version OPERATOR(pg_catalog.=) %s::pg_catalog.int4', version);
     END IF;
     -- The account column keeps its own type (42703 when the column does not exist).
-    SELECT pg_catalog.format_type(a.atttypid, a.atttypmod) INTO account_type
+    SELECT a.atttypid, a.atttypmod INTO account_typid, account_typmod
     FROM pg_catalog.pg_attribute a
     WHERE a.attrelid = events AND a.attname = account_column AND a.attnum > 0 AND NOT a.attisdropped;
+    account_type := pg_catalog.format_type(account_typid, account_typmod);
     IF account_type IS NULL THEN
         RAISE EXCEPTION 'column "%" of relation % does not exist', account_column, events USING ERRCODE = '42703';
     END IF;
@@ -117,47 +119,48 @@ BEGIN
             SELECT r.version AS model_version, r.model,
                    COALESCE((r.model::pg_catalog.text::pg_catalog.jsonb OPERATOR(pg_catalog.->>) 'as_of'::pg_catalog.text)::pg_catalog.timestamptz,
                             pg_catalog.now()) AS as_of
-            FROM %1$s.ces_model_registry r
-            WHERE r.name OPERATOR(pg_catalog.=) %2$L::pg_catalog.text%3$s
-            ORDER BY r.version DESC LIMIT 1$q$, ext, model_name, model_filter);
+            FROM @extschema@.ces_model_registry r
+            WHERE r.name OPERATOR(pg_catalog.=) %L::pg_catalog.text%s
+            ORDER BY r.version DESC LIMIT 1$q$, model_name, model_filter);
     source := pg_catalog.format($q$
         WITH s AS (
-            SELECT e.%2$I AS account,
-                   %1$s.ces_agg(e.%3$I::pg_catalog.text, e.%4$I::pg_catalog.timestamptz,
-                                (SELECT %1$s.ces_model_at(p.model, p.as_of) FROM (%6$s) p)) AS summary
-            FROM %5$s e
-            GROUP BY e.%2$I),
-        m AS (%6$s)$q$,
-        ext, account_column, event_column, ts_column, events, pick);
+            SELECT e.%I AS account,
+                   @extschema@.ces_agg(e.%I::pg_catalog.text, e.%I::pg_catalog.timestamptz,
+                                (SELECT @extschema@.ces_model_at(p.model, p.as_of) FROM (%s) p)) AS summary
+            FROM %s e
+            GROUP BY e.%I),
+        m AS (%s)$q$,
+        account_column, event_column, ts_column, pick, events, account_column, pick);
     IF accounts IS NULL THEN
-        body := pg_catalog.format($q$%1$s
+        body := pg_catalog.format($q$%s
         SELECT s.account,
-               %2$s.ces_score(s.summary) AS score,
-               %2$s.ces_band(%2$s.ces_score(s.summary)) AS band,
-               %2$s.ces_band_rank(%2$s.ces_score(s.summary)) AS band_rank,
-               %2$s.ces_last_seen(s.summary) AS last_seen,
-               %2$s.ces_event_count(s.summary) AS events,
-               %2$s.ces_depth(s.summary) AS depth,
-               %3$L::pg_catalog.text AS model,
+               @extschema@.ces_score(s.summary) AS score,
+               @extschema@.ces_band(@extschema@.ces_score(s.summary)) AS band,
+               @extschema@.ces_band_rank(@extschema@.ces_score(s.summary)) AS band_rank,
+               @extschema@.ces_last_seen(s.summary) AS last_seen,
+               @extschema@.ces_event_count(s.summary) AS events,
+               @extschema@.ces_depth(s.summary) AS depth,
+               %L::pg_catalog.text AS model,
                m.model_version,
                m.as_of
-        FROM s CROSS JOIN m$q$, source, ext, model_name);
+        FROM s CROSS JOIN m$q$, source, model_name);
     ELSE
         -- Accounts without events: score 0, the band of 0, 0 events, no last_seen.
-        body := pg_catalog.format($q$%1$s,
-        a AS (SELECT DISTINCT x.%4$I::%5$s AS account FROM %6$s x WHERE x.%4$I IS NOT NULL)
+        body := pg_catalog.format($q$%s,
+        a AS (SELECT DISTINCT x.%I::%s AS account FROM %s x WHERE x.%I IS NOT NULL)
         SELECT COALESCE(s.account, a.account) AS account,
-               COALESCE(%2$s.ces_score(s.summary), 0::pg_catalog.float8) AS score,
-               %2$s.ces_band(COALESCE(%2$s.ces_score(s.summary), 0::pg_catalog.float8)) AS band,
-               %2$s.ces_band_rank(COALESCE(%2$s.ces_score(s.summary), 0::pg_catalog.float8)) AS band_rank,
-               %2$s.ces_last_seen(s.summary) AS last_seen,
-               COALESCE(%2$s.ces_event_count(s.summary), 0::pg_catalog.int8) AS events,
-               COALESCE(%2$s.ces_depth(s.summary), 0::pg_catalog.int4) AS depth,
-               %3$L::pg_catalog.text AS model,
+               COALESCE(@extschema@.ces_score(s.summary), 0::pg_catalog.float8) AS score,
+               @extschema@.ces_band(COALESCE(@extschema@.ces_score(s.summary), 0::pg_catalog.float8)) AS band,
+               @extschema@.ces_band_rank(COALESCE(@extschema@.ces_score(s.summary), 0::pg_catalog.float8)) AS band_rank,
+               @extschema@.ces_last_seen(s.summary) AS last_seen,
+               COALESCE(@extschema@.ces_event_count(s.summary), 0::pg_catalog.int8) AS events,
+               COALESCE(@extschema@.ces_depth(s.summary), 0::pg_catalog.int4) AS depth,
+               %L::pg_catalog.text AS model,
                m.model_version,
                m.as_of
         FROM (s FULL JOIN a ON s.account OPERATOR(pg_catalog.=) a.account) CROSS JOIN m$q$,
-            source, ext, model_name, COALESCE(accounts_column, account_column), account_type, accounts);
+            source, COALESCE(accounts_column, account_column), account_type, accounts,
+            COALESCE(accounts_column, account_column), model_name);
     END IF;
 
     -- Re-runnable: an object of that name is replaced only when this function made it.
@@ -173,7 +176,7 @@ BEGIN
         replaced := true;
         IF old_kind = 'v' AND NOT materialized THEN
             BEGIN
-                EXECUTE 'CREATE OR REPLACE VIEW ' || target || ' AS ' || body;
+                EXECUTE pg_catalog.format('CREATE OR REPLACE VIEW %I.%I AS %s', parts[1], parts[2], body);
                 old_oid := NULL;  -- replaced in place: grants and dependent views stay
             EXCEPTION WHEN invalid_table_definition OR datatype_mismatch THEN
                 NULL;  -- the columns changed: drop and create below
@@ -181,20 +184,25 @@ BEGIN
         END IF;
         IF old_oid IS NOT NULL THEN
             -- Dependent objects are not dropped: DROP raises 2BP01 and nothing changes.
-            EXECUTE CASE old_kind WHEN 'm' THEN 'DROP MATERIALIZED VIEW ' ELSE 'DROP VIEW ' END || target;
+            EXECUTE pg_catalog.format('DROP %s %I.%I', CASE old_kind WHEN 'm' THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END,
+                                      parts[1], parts[2]);
         END IF;
     END IF;
     IF old_oid IS NOT NULL OR NOT replaced THEN
-        EXECUTE CASE WHEN materialized THEN 'CREATE MATERIALIZED VIEW ' ELSE 'CREATE VIEW ' END || target || ' AS ' || body;
-        -- A dropped view's grants are given again.
-        FOR g IN SELECT pg_catalog.quote_ident(r.rolname) AS grantee, x.privilege_type, x.is_grantable
-                 FROM pg_catalog.aclexplode(old_acl) x JOIN pg_catalog.pg_roles r ON r.oid = x.grantee
-                 WHERE x.grantee <> x.grantor
-                 UNION ALL
-                 SELECT 'PUBLIC', x.privilege_type, x.is_grantable
-                 FROM pg_catalog.aclexplode(old_acl) x WHERE x.grantee = 0 LOOP
-            EXECUTE pg_catalog.format('GRANT %s ON %s TO %s%s', g.privilege_type, target, g.grantee,
-                                      CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
+        EXECUTE pg_catalog.format('CREATE %s %I.%I AS %s', CASE WHEN materialized THEN 'MATERIALIZED VIEW' ELSE 'VIEW' END,
+                                  parts[1], parts[2], body);
+        -- A dropped view's grants are given again: the privilege is one of a view's keywords
+        -- (nothing else is spliced in), the grantee a quoted role name or PUBLIC.
+        FOR g IN SELECT r.rolname, x.grantee, x.privilege_type, x.is_grantable
+                 FROM pg_catalog.aclexplode(old_acl) x LEFT JOIN pg_catalog.pg_roles r ON r.oid = x.grantee
+                 WHERE x.grantee <> x.grantor AND (x.grantee = 0 OR r.rolname IS NOT NULL) LOOP
+            EXECUTE pg_catalog.format('GRANT %s ON %I.%I TO %s%s',
+                CASE g.privilege_type WHEN 'SELECT' THEN 'SELECT' WHEN 'INSERT' THEN 'INSERT' WHEN 'UPDATE' THEN 'UPDATE'
+                     WHEN 'DELETE' THEN 'DELETE' WHEN 'TRUNCATE' THEN 'TRUNCATE' WHEN 'REFERENCES' THEN 'REFERENCES'
+                     WHEN 'TRIGGER' THEN 'TRIGGER' WHEN 'MAINTAIN' THEN 'MAINTAIN' END,
+                parts[1], parts[2],
+                CASE WHEN g.grantee = 0 THEN 'PUBLIC' ELSE pg_catalog.quote_ident(g.rolname) END,
+                CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END);
         END LOOP;
     END IF;
     IF materialized THEN
@@ -437,13 +445,14 @@ RETURNS TABLE (account text, score_then double precision, score_now double preci
                band_then text, band_now text)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    now_v integer; now_at timestamptz; then_at timestamptz; then_v integer;
+    now_v integer; now_at timestamptz; then_at timestamptz;
 BEGIN
     IF as_of IS NULL OR lookback IS NULL OR min_drop_pct IS NULL THEN
         RAISE EXCEPTION 'as_of, lookback and min_drop_pct must not be NULL' USING ERRCODE = '22023';
     END IF;
     SELECT h.model_version, h.as_of INTO now_v, now_at FROM @extschema@.ces_history_at(model_name, ces_drops.as_of) h;
-    SELECT h.model_version, h.as_of INTO then_v, then_at FROM @extschema@.ces_history_at(model_name, ces_drops.as_of - lookback) h;
+    -- The earlier snapshot is compared under the same model version (the join below).
+    SELECT h.as_of INTO then_at FROM @extschema@.ces_history_at(model_name, ces_drops.as_of - lookback) h;
     IF now_at IS NULL OR then_at IS NULL OR now_at = then_at THEN
         RETURN;
     END IF;
