@@ -766,7 +766,7 @@ impl ScoreModel {
 
     /// The model with its as_of replaced, as `ces_model_at` would make it (kept, since a
     /// state points at it).
-    fn at<'a>(&'a self, as_of: Option<i64>) -> &'a Model {
+    fn at(&self, as_of: Option<i64>) -> &Model {
         let mut at = self.at.borrow_mut();
         if !at.contains_key(&as_of) {
             if at.len() >= ces_core::limits::MAX_CACHED_VALUES {

@@ -154,10 +154,11 @@ pub unsafe fn lookup(
             if rows.is_empty() {
                 return Ok(None);
             }
-            Ok::<_, pgrx::spi::SpiError>(match rows.first().get_datum_by_ordinal(1)? {
-                Some(d) => Some(fmgr::varlena_bytes(d).to_vec()),
-                None => None,
-            })
+            Ok::<_, pgrx::spi::SpiError>(
+                rows.first()
+                    .get_datum_by_ordinal(1)?
+                    .map(|d| fmgr::varlena_bytes(d).to_vec()),
+            )
         })
         .unwrap_or_else(|e| pgrx::error!("model lookup failed: {e}"))
     }
