@@ -23,6 +23,9 @@ struct SnapshotKey {
     completions: u64,
     xcnt: u32,
     subxcnt: i32,
+    /// A snapshot restored in a parallel worker or imported has no completion count; such a
+    /// snapshot is fixed for the worker's query or the transaction, so its address tells it.
+    address: usize,
 }
 
 unsafe fn snapshot_key() -> Option<SnapshotKey> {
@@ -31,8 +34,7 @@ unsafe fn snapshot_key() -> Option<SnapshotKey> {
             return None;
         }
         let s = pg_sys::GetActiveSnapshot();
-        if s.is_null() || (*s).snapXactCompletionCount == 0 {
-            // a snapshot restored or imported without a count: look up every time
+        if s.is_null() {
             return None;
         }
         Some(SnapshotKey {
@@ -42,6 +44,11 @@ unsafe fn snapshot_key() -> Option<SnapshotKey> {
             completions: (*s).snapXactCompletionCount,
             xcnt: (*s).xcnt,
             subxcnt: (*s).subxcnt,
+            address: if (*s).snapXactCompletionCount == 0 {
+                s as usize
+            } else {
+                0
+            },
         })
     }
 }
