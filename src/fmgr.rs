@@ -6,7 +6,9 @@ use crate::model_cache::ArgKind;
 use pgrx::pg_sys;
 use pgrx::pg_sys::{Datum, FunctionCallInfo, NullableDatum};
 
-/// Declares the `pg_finfo_<name>` record PostgreSQL looks up for a V1 C function.
+/// Declares the `pg_finfo_<name>` record PostgreSQL looks up for a V1 C function. New
+/// functions use `crate::v1::v1!`, which also records their SQL declaration.
+#[allow(unused_macros)]
 macro_rules! pg_finfo_v1 {
     ($finfo:ident) => {
         #[unsafe(no_mangle)]
@@ -18,6 +20,7 @@ macro_rules! pg_finfo_v1 {
         }
     };
 }
+#[allow(unused_imports)]
 pub(crate) use pg_finfo_v1;
 
 #[inline(always)]

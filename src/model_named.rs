@@ -6,9 +6,9 @@
 //! queries: no transaction ID, so they run in READ ONLY transactions, parallel workers and
 //! on a hot standby.
 
-use crate::fmgr::{self, pg_finfo_v1};
+use crate::fmgr;
+use crate::v1::v1;
 use pgrx::datum::DatumWithOid;
-use pgrx::pg_guard;
 use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
 use pgrx::PgMemoryContexts;
 
@@ -59,71 +59,6 @@ struct Named {
     version: Option<i32>,
     snapshot: SnapshotKey,
     model: *mut pg_sys::varlena,
-}
-
-pg_finfo_v1!(pg_finfo_ces_model_named);
-/// `ces_model(name text, version integer DEFAULT NULL)`: the published model, the latest
-/// version when `version` is NULL; 42704 (with what exists) when there is none.
-#[pg_guard]
-#[unsafe(no_mangle)]
-pub unsafe extern "C-unwind" fn ces_model_named(fcinfo: FunctionCallInfo) -> Datum {
-    unsafe {
-        let name = fmgr::arg(fcinfo, 0);
-        let version = fmgr::arg(fcinfo, 1);
-        let version = (!version.isnull).then(|| version.value.value() as i32);
-        if name.isnull {
-            missing(fcinfo, DatumWithOid::null_oid(pg_sys::TEXTOID), version);
-        }
-        let bytes = fmgr::varlena_bytes(name.value);
-        let flinfo = (*fcinfo).flinfo;
-        let mut cache = (*flinfo).fn_extra as *mut Named;
-        let snapshot = snapshot_key();
-        if !cache.is_null() {
-            let c = &*cache;
-            if snapshot == Some(c.snapshot) && c.version == version && c.name == bytes {
-                return Datum::from(c.model);
-            }
-        }
-        let Some(model) = lookup(
-            fcinfo,
-            DatumWithOid::new(name.value, pg_sys::TEXTOID),
-            version,
-        ) else {
-            missing(
-                fcinfo,
-                DatumWithOid::new(name.value, pg_sys::TEXTOID),
-                version,
-            );
-        };
-        let Some(snapshot) = snapshot else {
-            // nothing to key a cache on: a copy in the caller's context
-            return Datum::from(fmgr::varlena_from(&model));
-        };
-        let copy =
-            PgMemoryContexts::For((*flinfo).fn_mcxt).switch_to(|_| fmgr::varlena_from(&model));
-        if cache.is_null() {
-            let named = Named {
-                name: bytes.to_vec(),
-                version,
-                snapshot,
-                model: copy,
-            };
-            cache = PgMemoryContexts::For((*flinfo).fn_mcxt).leak_and_drop_on_delete(named);
-            (*flinfo).fn_extra = cache.cast();
-        } else {
-            let c = &mut *cache;
-            // The previous result belonged to an earlier statement or scan, which is done
-            // with it.
-            pg_sys::pfree(c.model.cast());
-            *c = Named {
-                name: bytes.to_vec(),
-                version,
-                snapshot,
-                model: copy,
-            };
-        }
-        Datum::from(copy)
-    }
 }
 
 /// `<extension schema>.<what>`, the schema being that of the function called.
@@ -189,5 +124,68 @@ pub unsafe fn missing(fcinfo: FunctionCallInfo, name: DatumWithOid<'_>, version:
             client.select(query.as_str(), Some(1), &args).map(|_| ())
         });
         pgrx::error!("model does not exist")
+    }
+}
+
+v1! {
+    /// `ces_model(name text, version integer DEFAULT NULL)`: the published model, the latest
+    /// version when `version` is NULL; 42704 (with what exists) when there is none.
+    "ces_model(text, integer) RETURNS ces_model STABLE PARALLEL SAFE"
+    fn ces_model_named(fcinfo) {
+        let name = fmgr::arg(fcinfo, 0);
+        let version = fmgr::arg(fcinfo, 1);
+        let version = (!version.isnull).then(|| version.value.value() as i32);
+        if name.isnull {
+            missing(fcinfo, DatumWithOid::null_oid(pg_sys::TEXTOID), version);
+        }
+        let bytes = fmgr::varlena_bytes(name.value);
+        let flinfo = (*fcinfo).flinfo;
+        let mut cache = (*flinfo).fn_extra as *mut Named;
+        let snapshot = snapshot_key();
+        if !cache.is_null() {
+            let c = &*cache;
+            if snapshot == Some(c.snapshot) && c.version == version && c.name == bytes {
+                return Datum::from(c.model);
+            }
+        }
+        let Some(model) = lookup(
+            fcinfo,
+            DatumWithOid::new(name.value, pg_sys::TEXTOID),
+            version,
+        ) else {
+            missing(
+                fcinfo,
+                DatumWithOid::new(name.value, pg_sys::TEXTOID),
+                version,
+            );
+        };
+        let Some(snapshot) = snapshot else {
+            // nothing to key a cache on: a copy in the caller's context
+            return Datum::from(fmgr::varlena_from(&model));
+        };
+        let copy =
+            PgMemoryContexts::For((*flinfo).fn_mcxt).switch_to(|_| fmgr::varlena_from(&model));
+        if cache.is_null() {
+            let named = Named {
+                name: bytes.to_vec(),
+                version,
+                snapshot,
+                model: copy,
+            };
+            cache = PgMemoryContexts::For((*flinfo).fn_mcxt).leak_and_drop_on_delete(named);
+            (*flinfo).fn_extra = cache.cast();
+        } else {
+            let c = &mut *cache;
+            // The previous result belonged to an earlier statement or scan, which is done
+            // with it.
+            pg_sys::pfree(c.model.cast());
+            *c = Named {
+                name: bytes.to_vec(),
+                version,
+                snapshot,
+                model: copy,
+            };
+        }
+        Datum::from(copy)
     }
 }

@@ -4,13 +4,14 @@
 
 use crate::error::raise;
 use crate::error::OrRaise;
-use crate::fmgr::{self, pg_finfo_v1};
+use crate::fmgr;
 use crate::model_cache;
 use crate::time::{interval_micros, PgTime};
+use crate::v1::v1;
 use ces_core::time::{TS_INFINITY, TS_NEG_INFINITY};
 use ces_core::{CesError, Model};
 use pgrx::pg_sys::{Datum, FunctionCallInfo};
-use pgrx::{pg_guard, FromDatum};
+use pgrx::FromDatum;
 
 pub fn parse_model(text: &str) -> Result<Model, CesError> {
     Model::parse_json(text, &PgTime)
@@ -18,32 +19,6 @@ pub fn parse_model(text: &str) -> Result<Model, CesError> {
 
 unsafe fn model_datum(m: &Model) -> Datum {
     unsafe { Datum::from(fmgr::varlena_from(m.to_json().as_bytes())) }
-}
-
-pg_finfo_v1!(pg_finfo_ces_model_in);
-/// Reads a model's JSON, or, for text that is not JSON, the latest version of the model of
-/// that name in the registry: `ces_model('health')` with an untyped literal is a cast to
-/// this type, and `ces_score(event, ts, 'health')` should work too.
-#[pg_guard]
-#[unsafe(no_mangle)]
-pub unsafe extern "C-unwind" fn ces_model_in(fcinfo: FunctionCallInfo) -> Datum {
-    unsafe {
-        let text = fmgr::cstring_arg(fmgr::arg(fcinfo, 0).value);
-        // Only a name is looked up: anything else, such as '{"login":1,}', is a model whose
-        // JSON error is the one to report (22023), not "model does not exist".
-        if !is_model_name(text) || serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
-            let model = parse_model(text).map_err(|e| {
-                if e.hint.is_none() && !text.trim_start().starts_with(['{', '[']) {
-                    e.with_hint("a model is JSON, or the name of a published model: a letter or _, then letters, digits, _, - or .")
-                } else {
-                    e
-                }
-            });
-            return model_datum(&model.or_raise());
-        }
-        let canonical = registry_lookup(fcinfo, text);
-        model_datum(&parse_model(&canonical).or_raise())
-    }
 }
 
 /// A registry name, as `ces_define_model` accepts it: an ASCII letter or `_`, then letters,
@@ -68,47 +43,55 @@ unsafe fn registry_lookup(fcinfo: FunctionCallInfo, name: &str) -> String {
     }
 }
 
-pg_finfo_v1!(pg_finfo_ces_model_out);
-#[pg_guard]
-#[unsafe(no_mangle)]
-pub unsafe extern "C-unwind" fn ces_model_out(fcinfo: FunctionCallInfo) -> Datum {
-    unsafe {
+v1! {
+    /// Reads a model's JSON, or, for text that is not JSON, the latest version of the model of
+    /// that name in the registry: `ces_model('health')` with an untyped literal is a cast to
+    /// this type, and `ces_score(event, ts, 'health')` should work too.
+    "ces_model_in(cstring) RETURNS ces_model STABLE STRICT PARALLEL SAFE"
+    fn ces_model_in(fcinfo) {
+        let text = fmgr::cstring_arg(fmgr::arg(fcinfo, 0).value);
+        // Only a name is looked up: anything else, such as '{"login":1,}', is a model whose
+        // JSON error is the one to report (22023), not "model does not exist".
+        if !is_model_name(text) || serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+            let model = parse_model(text).map_err(|e| {
+                if e.hint.is_none() && !text.trim_start().starts_with(['{', '[']) {
+                    e.with_hint("a model is JSON, or the name of a published model: a letter or _, then letters, digits, _, - or .")
+                } else {
+                    e
+                }
+            });
+            return model_datum(&model.or_raise());
+        }
+        let canonical = registry_lookup(fcinfo, text);
+        model_datum(&parse_model(&canonical).or_raise())
+    }
+
+    "ces_model_out(ces_model) RETURNS cstring IMMUTABLE STRICT PARALLEL SAFE"
+    fn ces_model_out(fcinfo) {
         // Stored text is UTF-8 (input and receive check it); never print a substitute.
         let bytes = fmgr::varlena_bytes(fmgr::arg(fcinfo, 0).value);
         fmgr::cstring_from(fmgr::utf8(bytes, "ces_model"))
     }
-}
 
-pg_finfo_v1!(pg_finfo_ces_model_recv);
-#[pg_guard]
-#[unsafe(no_mangle)]
-pub unsafe extern "C-unwind" fn ces_model_recv(fcinfo: FunctionCallInfo) -> Datum {
-    unsafe {
+    "ces_model_recv(internal) RETURNS ces_model STABLE STRICT PARALLEL SAFE"
+    fn ces_model_recv(fcinfo) {
         let bytes = fmgr::recv_bytes(fmgr::arg(fcinfo, 0).value);
         let text = fmgr::utf8(bytes, "ces_model binary input");
         model_datum(&parse_model(text).or_raise())
     }
-}
 
-pg_finfo_v1!(pg_finfo_ces_model_send);
-#[pg_guard]
-#[unsafe(no_mangle)]
-pub unsafe extern "C-unwind" fn ces_model_send(fcinfo: FunctionCallInfo) -> Datum {
-    unsafe {
+    "ces_model_send(ces_model) RETURNS bytea IMMUTABLE STRICT PARALLEL SAFE"
+    fn ces_model_send(fcinfo) {
         Datum::from(fmgr::varlena_from(fmgr::varlena_bytes(
             fmgr::arg(fcinfo, 0).value,
         )))
     }
-}
 
-pg_finfo_v1!(pg_finfo_ces_model_make);
-/// `ces_model(weights jsonb, half_life interval, lookback interval, as_of timestamptz)`.
-/// NULL weights give NULL; NULL options mean "not set". Built once per distinct input at a
-/// call site, so `as_of => now()` (not a plan-time constant) costs nothing per row.
-#[pg_guard]
-#[unsafe(no_mangle)]
-pub unsafe extern "C-unwind" fn ces_model_make(fcinfo: FunctionCallInfo) -> Datum {
-    unsafe {
+    /// `ces_model(weights jsonb, half_life interval, lookback interval, as_of timestamptz)`.
+    /// NULL weights give NULL; NULL options mean "not set". Built once per distinct input at a
+    /// call site, so `as_of => now()` (not a plan-time constant) costs nothing per row.
+    "ces_model(jsonb, interval, interval, timestamp with time zone) RETURNS ces_model IMMUTABLE PARALLEL SAFE"
+    fn ces_model_make(fcinfo) {
         let weights = fmgr::arg(fcinfo, 0);
         if weights.isnull {
             return fmgr::return_null(fcinfo);
@@ -152,16 +135,12 @@ pub unsafe extern "C-unwind" fn ces_model_make(fcinfo: FunctionCallInfo) -> Datu
             model.to_json().into_bytes()
         })
     }
-}
 
-pg_finfo_v1!(pg_finfo_ces_model_at);
-/// `ces_model_at(model, as_of)`: the model with its as_of set, or cleared for NULL. Built
-/// once per distinct input at a call site (`model_cache::memo`), by splicing the canonical
-/// text when it can be (no parse: one as_of per row stays cheap).
-#[pg_guard]
-#[unsafe(no_mangle)]
-pub unsafe extern "C-unwind" fn ces_model_at(fcinfo: FunctionCallInfo) -> Datum {
-    unsafe {
+    /// `ces_model_at(model, as_of)`: the model with its as_of set, or cleared for NULL. Built
+    /// once per distinct input at a call site (`model_cache::memo`), by splicing the canonical
+    /// text when it can be (no parse: one as_of per row stays cheap).
+    "ces_model_at(ces_model, timestamp with time zone) RETURNS ces_model STABLE PARALLEL SAFE"
+    fn ces_model_at(fcinfo) {
         let m = fmgr::arg(fcinfo, 0);
         if m.isnull {
             return fmgr::return_null(fcinfo);

@@ -13,18 +13,19 @@ pub struct Signature {
     pub sql: &'static str,
 }
 
-/// `v1! { "<declaration>" fn symbol(fcinfo, arg0, arg1, ...) { body } ... }` defines each
+/// `v1! { "<declaration>"... fn symbol(fcinfo, arg0, arg1, ...) { body } ... }` defines each
 /// function under a `#[pg_guard]` (a `[raw] fn` has none: a per-row fast path that calls into
 /// nothing that can raise, see `score_agg`), binds each named argument to its
-/// `NullableDatum` in order, and collects the declarations in the module's `SIGNATURES`.
+/// `NullableDatum` in order, and collects the declarations in the module's `SIGNATURES`
+/// (one symbol may serve several SQL functions: one declaration each).
 macro_rules! v1 {
-    ($($(#[$doc:meta])* $sql:literal $([$raw:ident])? fn $name:ident($fcinfo:ident $(, $arg:ident)* $(,)?) $body:block)*) => {
+    ($($(#[$doc:meta])* $($sql:literal)+ $([$raw:ident])? fn $name:ident($fcinfo:ident $(, $arg:ident)* $(,)?) $body:block)*) => {
         $(
             $crate::v1::v1!(@fn [$($raw)?] $(#[$doc])* $name $fcinfo [$($arg)*] $body);
         )*
         #[allow(dead_code)]
         pub(crate) const SIGNATURES: &[$crate::v1::Signature] = &[
-            $($crate::v1::Signature { symbol: stringify!($name), sql: $sql },)*
+            $($($crate::v1::Signature { symbol: stringify!($name), sql: $sql },)+)*
         ];
     };
     (@fn [raw] $(#[$doc:meta])* $name:ident $fcinfo:ident [$($arg:ident)*] $body:block) => {
@@ -72,7 +73,7 @@ macro_rules! v1 {
 }
 pub(crate) use v1;
 
-/// Every module's declarations, and those of the functions not yet written with `v1!`.
+/// Every module's declarations.
 fn all() -> impl Iterator<Item = &'static Signature> {
     [
         crate::backtest::SIGNATURES,
@@ -81,35 +82,15 @@ fn all() -> impl Iterator<Item = &'static Signature> {
         crate::rollup_dist::SIGNATURES,
         crate::score_agg::SIGNATURES,
         crate::summary_type::SIGNATURES,
-        PENDING,
+        crate::model_agg::agg::SIGNATURES,
+        crate::model_agg::score::SIGNATURES,
+        crate::model_agg::state::SIGNATURES,
+        crate::model_named::SIGNATURES,
+        crate::model_type::SIGNATURES,
     ]
     .into_iter()
     .flatten()
 }
-
-/// model_agg.rs and model_type.rs still spell their prologue out by hand.
-const PENDING: &[Signature] = &[
-    Signature { symbol: "ces_model_in", sql: "ces_model_in(cstring) RETURNS ces_model STABLE STRICT PARALLEL SAFE" },
-    Signature { symbol: "ces_model_out", sql: "ces_model_out(ces_model) RETURNS cstring IMMUTABLE STRICT PARALLEL SAFE" },
-    Signature { symbol: "ces_model_recv", sql: "ces_model_recv(internal) RETURNS ces_model STABLE STRICT PARALLEL SAFE" },
-    Signature { symbol: "ces_model_send", sql: "ces_model_send(ces_model) RETURNS bytea IMMUTABLE STRICT PARALLEL SAFE" },
-    Signature { symbol: "ces_model_make", sql: "ces_model(jsonb, interval, interval, timestamp with time zone) RETURNS ces_model IMMUTABLE PARALLEL SAFE" },
-    Signature { symbol: "ces_model_trans", sql: "ces_model_trans(internal, text, timestamp with time zone, ces_model) RETURNS internal IMMUTABLE PARALLEL SAFE" },
-    Signature { symbol: "ces_model_inv", sql: "ces_model_inv(internal, text, timestamp with time zone, ces_model) RETURNS internal IMMUTABLE PARALLEL SAFE" },
-    Signature { symbol: "ces_weights_trans", sql: "ces_weights_trans(internal, text, timestamp with time zone, jsonb) RETURNS internal IMMUTABLE PARALLEL SAFE" },
-    Signature { symbol: "ces_weights_inv", sql: "ces_weights_inv(internal, text, timestamp with time zone, jsonb) RETURNS internal IMMUTABLE PARALLEL SAFE" },
-    Signature { symbol: "ces_rollup_trans", sql: "ces_rollup_trans(internal, ces_summary) RETURNS internal IMMUTABLE PARALLEL SAFE" },
-    Signature { symbol: "ces_state_combine", sql: "ces_state_combine(internal, internal) RETURNS internal IMMUTABLE PARALLEL SAFE" },
-    Signature { symbol: "ces_state_serialize", sql: "ces_state_serialize(internal) RETURNS bytea IMMUTABLE STRICT PARALLEL SAFE" },
-    Signature { symbol: "ces_state_deserialize", sql: "ces_state_deserialize(bytea, internal) RETURNS internal IMMUTABLE STRICT PARALLEL SAFE" },
-    Signature { symbol: "ces_state_score", sql: "ces_state_score(internal) RETURNS double precision IMMUTABLE PARALLEL SAFE" },
-    Signature { symbol: "ces_state_summary", sql: "ces_state_summary(internal) RETURNS ces_summary IMMUTABLE PARALLEL SAFE" },
-    Signature { symbol: "ces_score_model_trans", sql: "ces_score_model_trans(internal, text, timestamp with time zone, ces_model) RETURNS internal IMMUTABLE PARALLEL SAFE" },
-    Signature { symbol: "ces_score_model_combine", sql: "ces_score_model_combine(internal, internal) RETURNS internal IMMUTABLE PARALLEL SAFE" },
-    Signature { symbol: "ces_score_model_serialize", sql: "ces_score_model_serialize(internal) RETURNS bytea IMMUTABLE STRICT PARALLEL SAFE" },
-    Signature { symbol: "ces_score_model_deserialize", sql: "ces_score_model_deserialize(bytea, internal) RETURNS internal IMMUTABLE STRICT PARALLEL SAFE" },
-    Signature { symbol: "ces_score_model_final", sql: "ces_score_model_final(internal) RETURNS double precision IMMUTABLE PARALLEL SAFE" },
-];
 
 v1! {
     /// `symbol <tab> declaration`, one line per C function: what tests/sql/signatures.sql

@@ -2,7 +2,8 @@
 -- declared in sql/ exactly as the Rust side records it (src/v1.rs, the v1! macro): name,
 -- argument types, return type, volatility, strictness and parallel safety. Functions that
 -- pgrx declares itself (#[pg_extern], symbols ending in _wrapper) are generated from their
--- Rust signature and are left out. Any row below is a drift.
+-- Rust signature and are left out. One symbol may serve several declarations (each is
+-- recorded). Any row below is a drift: a declaration on one side only.
 BEGIN;
 CREATE FUNCTION pg_temp.ces_v1_signatures() RETURNS text LANGUAGE c AS '$libdir/ces', 'ces_v1_signatures';
 CREATE TEMP VIEW rust_side AS
@@ -21,13 +22,14 @@ JOIN pg_catalog.pg_extension e ON e.oid = d.refobjid AND e.extname = 'ces'
 WHERE p.prolang = (SELECT oid FROM pg_catalog.pg_language WHERE lanname = 'c')
   AND p.prosrc NOT LIKE '%\_wrapper';
 SELECT count(*) AS c_functions_checked FROM sql_side;
-SELECT symbol, r.declaration AS rust_expects, s.declaration AS sql_declares
-FROM rust_side r FULL JOIN sql_side s USING (symbol)
-WHERE r.declaration IS DISTINCT FROM s.declaration
-ORDER BY symbol;
+SELECT coalesce(r.symbol, s.symbol) AS symbol, r.declaration AS rust_expects, s.declaration AS sql_declares
+FROM rust_side r FULL JOIN sql_side s ON r.symbol = s.symbol AND r.declaration = s.declaration
+WHERE r.symbol IS NULL OR s.symbol IS NULL
+ORDER BY 1, 2, 3;
 -- The check catches a drift: a function declared with other attributes is reported.
 ALTER FUNCTION ces_depth(ces_summary) VOLATILE;
-SELECT symbol, r.declaration AS rust_expects, s.declaration AS sql_declares
-FROM rust_side r FULL JOIN sql_side s USING (symbol)
-WHERE r.declaration IS DISTINCT FROM s.declaration;
+SELECT coalesce(r.symbol, s.symbol) AS symbol, r.declaration AS rust_expects, s.declaration AS sql_declares
+FROM rust_side r FULL JOIN sql_side s ON r.symbol = s.symbol AND r.declaration = s.declaration
+WHERE r.symbol IS NULL OR s.symbol IS NULL
+ORDER BY 1, 2, 3;
 ROLLBACK;
