@@ -363,3 +363,16 @@ pub unsafe fn float8_array_after_nulls<'a>(len: usize, nulls: usize) -> (Datum, 
         (Datum::from(p), data)
     }
 }
+
+/// The running sum a float8-state transition receives as argument 0; 0 on the first row (NULL).
+#[inline(always)]
+pub unsafe fn running_sum(fcinfo: FunctionCallInfo) -> f64 {
+    unsafe {
+        let st = arg(fcinfo, 0);
+        if st.isnull {
+            0.0
+        } else {
+            f64_of(st.value)
+        }
+    }
+}

@@ -44,15 +44,7 @@ v1! {
 /// The running sum plus `points`.
 #[inline(always)]
 unsafe fn add(fcinfo: FunctionCallInfo, points: Option<f64>) -> Datum {
-    unsafe {
-        let st = fmgr::arg(fcinfo, 0);
-        let sum = if st.isnull {
-            0.0
-        } else {
-            fmgr::f64_of(st.value)
-        };
-        fmgr::f64_datum(sum + points.unwrap_or(0.0))
-    }
+    unsafe { fmgr::f64_datum(fmgr::running_sum(fcinfo) + points.unwrap_or(0.0)) }
 }
 
 #[pg_guard]

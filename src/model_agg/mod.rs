@@ -118,3 +118,14 @@ pub(super) fn model_changed() -> ! {
             .with_hint("score groups with different models in separate aggregates, or join the model per group"),
     )
 }
+
+/// A transition's state passed on unchanged (a NULL state stays NULL).
+pub(super) unsafe fn unchanged(fcinfo: FunctionCallInfo, st: pg_sys::NullableDatum) -> Datum {
+    unsafe {
+        if st.isnull {
+            fmgr::return_null(fcinfo)
+        } else {
+            st.value
+        }
+    }
+}

@@ -98,14 +98,8 @@ pub(super) unsafe fn sum_row(
     (event, ts): (Option<&[u8]>, Option<i64>),
 ) -> Datum {
     unsafe {
-        let st = fmgr::arg(fcinfo, 0);
-        let sum = if st.isnull {
-            0.0
-        } else {
-            fmgr::f64_of(st.value)
-        };
         let points = event.and_then(|e| summary::row_points(model, anchor, e, ts));
-        sum_datum(sum + points.unwrap_or(0.0))
+        sum_datum(fmgr::running_sum(fcinfo) + points.unwrap_or(0.0))
     }
 }
 

@@ -54,15 +54,9 @@ pub unsafe fn open_summary<'a>(
 
 v1! {
     "ces_state_combine(internal, internal) RETURNS internal IMMUTABLE PARALLEL SAFE"
-    fn ces_state_combine(fcinfo) {
-        let a = fmgr::arg(fcinfo, 0);
-        let b = fmgr::arg(fcinfo, 1);
+    fn ces_state_combine(fcinfo, a, b) {
         if b.isnull {
-            return if a.isnull {
-                fmgr::return_null(fcinfo)
-            } else {
-                a.value
-            };
+            return unchanged(fcinfo, a);
         }
         let mut acc = a;
         for p in parts_of(b.value.cast_mut_ptr::<Header>()) {
@@ -160,15 +154,9 @@ v1! {
 
     /// `ces_rollup(ces_summary)`: merges summaries of one model, re-anchored to the latest as_of.
     "ces_rollup_trans(internal, ces_summary) RETURNS internal IMMUTABLE PARALLEL SAFE"
-    fn ces_rollup_trans(fcinfo) {
-        let st = fmgr::arg(fcinfo, 0);
-        let s = fmgr::arg(fcinfo, 1);
+    fn ces_rollup_trans(fcinfo, st, s) {
         if s.isnull {
-            return if st.isnull {
-                fmgr::return_null(fcinfo)
-            } else {
-                st.value
-            };
+            return unchanged(fcinfo, st);
         }
         let (d, model) = open_summary(fcinfo, s.value);
         absorb(fcinfo, st, &d.header, &d.slots, model, "roll up")

@@ -5,7 +5,9 @@
 use crate::error::{describe, json_type_name, CesError};
 use crate::interrupt::Ticker;
 use crate::time::{format_interval, format_timestamp, TimeParser, TS_INFINITY, TS_NEG_INFINITY};
-use crate::weights::{check_event_types, check_model_size, weight_number, Weights};
+use crate::weights::{
+    check_event_name, check_event_types, check_model_size, weight_number, Weights,
+};
 use serde_json::{Map, Value};
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -111,17 +113,7 @@ impl Model {
         // serde_json's map iterates in sorted key order, which fixes the slot order.
         for (name, v) in obj {
             ticker.tick();
-            if name.is_empty() {
-                return Err(CesError::invalid("weights contain an empty event name"));
-            }
-            // PostgreSQL text cannot hold a NUL byte: such a name could never match an event,
-            // and jsonb (ces_model_at, snapshots, views) refuses it.
-            if name.contains('\0') {
-                return Err(CesError::invalid(format!(
-                    "event name {:?} contains a NUL character",
-                    name
-                )));
-            }
+            check_event_name(name)?;
             let rule = match v {
                 Value::Object(rule) => parse_rule(name, rule, tp)?,
                 _ => EventRule {

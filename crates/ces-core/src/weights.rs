@@ -109,17 +109,7 @@ impl Weights {
         let mut ticker = Ticker::default();
         for (name, v) in obj {
             ticker.tick();
-            if name.is_empty() {
-                return Err(CesError::invalid("weights contain an empty event name"));
-            }
-            // PostgreSQL text cannot hold a NUL byte: such a name could never match an event,
-            // and jsonb (ces_model_at, snapshots, views) refuses it.
-            if name.contains('\0') {
-                return Err(CesError::invalid(format!(
-                    "event name {:?} contains a NUL character",
-                    name
-                )));
-            }
+            check_event_name(name)?;
             let w = weight_number(v, &format!("weight for event \"{name}\""))?;
             pairs.push((name.as_str(), w));
         }
@@ -221,6 +211,20 @@ pub(crate) fn check_model_size(bytes: usize) -> Result<(), CesError> {
     if bytes > MAX_MODEL_BYTES {
         return Err(CesError::limit(format!(
             "model of {bytes} bytes exceeds the limit of {MAX_MODEL_BYTES} bytes"
+        )));
+    }
+    Ok(())
+}
+
+/// An event name must not be empty, nor hold a NUL byte: PostgreSQL text cannot, so such a
+/// name could never match an event, and jsonb (ces_model_at, snapshots, views) refuses it.
+pub(crate) fn check_event_name(name: &str) -> Result<(), CesError> {
+    if name.is_empty() {
+        return Err(CesError::invalid("weights contain an empty event name"));
+    }
+    if name.contains('\0') {
+        return Err(CesError::invalid(format!(
+            "event name {name:?} contains a NUL character"
         )));
     }
     Ok(())
