@@ -38,3 +38,31 @@ cluster_stop() {
         sudo -u postgres "$PG_BINDIR/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || true
     fi
 }
+
+# Fresh clusters DIR/NAME... on ports BASE, BASE+1, ... (CLUSTER_OPTS applies to each), each
+# with an empty database "ces"; all of them stop when the calling script exits.
+cluster_nodes() {
+    local dir="$1" base="$2" i
+    shift 2
+    NODES_DIR="$dir"
+    NODES=("$@")
+    trap cluster_nodes_stop EXIT
+    cluster_nodes_stop # servers left behind by an interrupted run
+    rm -rf "$dir"
+    for i in "${!NODES[@]}"; do
+        cluster_start "$dir/${NODES[$i]}" $((base + i))
+        psql -qX -h /tmp -p $((base + i)) -U postgres -d postgres -c "CREATE DATABASE ces" >/dev/null
+    done
+}
+
+cluster_nodes_stop() {
+    local n
+    for n in "${NODES[@]}"; do cluster_stop "$NODES_DIR/$n"; done
+}
+
+# q PORT SQL...: runs SQL on a node's database "ces", unaligned, tuples only.
+q() {
+    local port="$1"
+    shift
+    psql -qXtA -v ON_ERROR_STOP=1 -h /tmp -p "$port" -U postgres -d ces "$@"
+}

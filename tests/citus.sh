@@ -20,25 +20,11 @@ fi
 source scripts/cluster.sh
 BASE="${CES_CITUS_PORT:-54351}"
 DIR="$ROOT/target/citus"
-NODES=(coord worker1 worker2)
-cleanup() {
-    for n in "${NODES[@]}"; do cluster_stop "$DIR/$n"; done
-}
-trap cleanup EXIT
-cleanup # servers left behind by an interrupted run
-rm -rf "$DIR"
 # Citus nodes talk over TCP on loopback; initdb -A trust lets them in without passwords.
 export CLUSTER_OPTS="-c shared_preload_libraries=citus -c listen_addresses=127.0.0.1"
-for i in 0 1 2; do
-    cluster_start "$DIR/${NODES[$i]}" $((BASE + i))
-done
+cluster_nodes "$DIR" "$BASE" coord worker1 worker2
 unset CLUSTER_OPTS
-q() { # q PORT SQL...: run SQL on a node, unaligned, tuples only
-    local port="$1"; shift
-    psql -qXtA -v ON_ERROR_STOP=1 -h /tmp -p "$port" -U postgres -d ces "$@"
-}
 for i in 0 1 2; do
-    psql -qX -h /tmp -p $((BASE + i)) -U postgres -d postgres -c "CREATE DATABASE ces" >/dev/null
     q $((BASE + i)) -c "SET client_min_messages = warning" -c "CREATE EXTENSION citus" -c "CREATE EXTENSION ces" >/dev/null
 done
 

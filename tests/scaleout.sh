@@ -10,22 +10,8 @@ cd "$(dirname "$0")/.."
 ROOT="$PWD"
 source scripts/cluster.sh
 BASE="${CES_SCALEOUT_PORT:-54341}"
-DIR="$ROOT/target/scaleout"
-NODES=(coord shard1 shard2)
-cleanup() {
-    for n in "${NODES[@]}"; do cluster_stop "$DIR/$n"; done
-}
-trap cleanup EXIT
-rm -rf "$DIR"
+cluster_nodes "$ROOT/target/scaleout" "$BASE" coord shard1 shard2
 for i in 0 1 2; do
-    cluster_start "$DIR/${NODES[$i]}" $((BASE + i))
-done
-q() { # q PORT SQL...: run SQL on a node, unaligned, tuples only
-    local port="$1"; shift
-    psql -qXtA -v ON_ERROR_STOP=1 -h /tmp -p "$port" -U postgres -d ces "$@"
-}
-for i in 0 1 2; do
-    psql -qX -h /tmp -p $((BASE + i)) -U postgres -d postgres -c "CREATE DATABASE ces" >/dev/null
     q $((BASE + i)) -c "CREATE EXTENSION ces" >/dev/null
 done
 for s in 1 2; do

@@ -351,7 +351,7 @@ fn blocks(
 mod tests {
     use super::*;
     use crate::summary::{accumulate, score, Header};
-    use crate::time::testing::{ts, SimpleTime};
+    use crate::testing::{ts, TestTime};
     use crate::time::{format_timestamp, USECS_PER_DAY};
 
     fn history(
@@ -379,7 +379,7 @@ mod tests {
         layout_from: i64,
         n: usize,
     ) -> Vec<Option<f64>> {
-        let m = Model::parse_json(model_json, &SimpleTime).unwrap();
+        let m = Model::parse_json(model_json, &TestTime).unwrap();
         let layout =
             Layout::new(layout_from, USECS_PER_DAY, n as i64, m.lookback, m.len()).unwrap();
         assert_eq!(layout.window(), window);
@@ -416,7 +416,7 @@ mod tests {
     fn direct(model_body: &str, events: &[(&str, i64)], at: i64) -> Option<f64> {
         let m = Model::parse_json(
             &format!("{{{model_body},\"as_of\":\"{}\"}}", format_timestamp(at)),
-            &SimpleTime,
+            &TestTime,
         )
         .unwrap();
         if !events.iter().any(|(_, t)| *t <= at) {

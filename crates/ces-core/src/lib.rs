@@ -11,6 +11,8 @@ pub mod limits;
 pub mod model;
 pub mod normalize;
 pub mod summary;
+#[cfg(any(test, feature = "testing"))]
+pub mod testing;
 pub mod time;
 pub mod weights;
 

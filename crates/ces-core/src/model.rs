@@ -381,11 +381,11 @@ pub fn with_as_of(text: &str, as_of: Option<i64>) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::time::testing::{ts, SimpleTime};
+    use crate::testing::{ts, TestTime};
     use crate::time::USECS_PER_DAY;
 
     fn parse(text: &str) -> Result<Model, CesError> {
-        Model::parse_json(text, &SimpleTime)
+        Model::parse_json(text, &TestTime)
     }
 
     #[test]
@@ -455,17 +455,17 @@ mod tests {
     #[test]
     fn options_are_validated_in_build() {
         let w: Value = serde_json::from_str(r#"{"a":1}"#).unwrap();
-        assert!(Model::build(&w, Some(0), None, None, &SimpleTime)
+        assert!(Model::build(&w, Some(0), None, None, &TestTime)
             .unwrap_err()
             .message
             .contains("half_life must be positive"));
         assert!(
-            Model::build(&w, None, Some(-USECS_PER_DAY), None, &SimpleTime)
+            Model::build(&w, None, Some(-USECS_PER_DAY), None, &TestTime)
                 .unwrap_err()
                 .message
                 .contains("lookback must be positive, got \"-1 day\"")
         );
-        assert!(Model::build(&w, None, None, Some(TS_INFINITY), &SimpleTime).is_err());
+        assert!(Model::build(&w, None, None, Some(TS_INFINITY), &TestTime).is_err());
     }
 
     #[test]
@@ -477,7 +477,7 @@ mod tests {
             r#"{"weights":{"login":1},"half_life":"7 days","lookback":"30 days","as_of":"2026-09-01 12:30:00+00"}"#,
             r#"{"weights":{"login":1},"lookback":"30 days"}"#,
         ] {
-            let m = Model::parse_json(text, &SimpleTime).unwrap();
+            let m = Model::parse_json(text, &TestTime).unwrap();
             for as_of in [
                 None,
                 Some(at),

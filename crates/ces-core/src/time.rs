@@ -96,69 +96,10 @@ pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     era * 146_097 + doe - 719_468
 }
 
-/// A small parser for unit tests: "N days", "N hours", "HH:MM:SS" intervals and
-/// "YYYY-MM-DD HH:MM:SS+00" timestamps.
-#[cfg(test)]
-pub mod testing {
-    use super::*;
-
-    pub struct SimpleTime;
-
-    impl TimeParser for SimpleTime {
-        fn interval(&self, text: &str) -> Result<i64, String> {
-            let t = text.trim();
-            if let Some((n, unit)) = t.split_once(' ') {
-                let n: i64 = n.parse().map_err(|_| format!("bad interval {t}"))?;
-                return match unit.trim_end_matches('s') {
-                    "day" => Ok(n * USECS_PER_DAY),
-                    "hour" => Ok(n * 3600 * USECS_PER_SEC),
-                    "second" => Ok(n * USECS_PER_SEC),
-                    _ => Err(format!("bad interval {t}")),
-                };
-            }
-            let parts: Vec<&str> = t.split(':').collect();
-            if parts.len() == 3 {
-                let p: Result<Vec<i64>, _> = parts.iter().map(|p| p.parse::<i64>()).collect();
-                let p = p.map_err(|_| format!("bad interval {t}"))?;
-                return Ok(((p[0] * 60 + p[1]) * 60 + p[2]) * USECS_PER_SEC);
-            }
-            Err(format!("invalid input syntax for type interval: \"{t}\""))
-        }
-
-        fn timestamp(&self, text: &str) -> Result<i64, String> {
-            match text {
-                "infinity" => return Ok(TS_INFINITY),
-                "-infinity" => return Ok(TS_NEG_INFINITY),
-                _ => {}
-            }
-            let bad =
-                || format!("invalid input syntax for type timestamp with time zone: \"{text}\"");
-            let t = text.strip_suffix("+00").ok_or_else(bad)?;
-            let (date, time) = t.split_once(' ').ok_or_else(bad)?;
-            let d: Vec<i64> = date
-                .split('-')
-                .map(|x| x.parse().map_err(|_| bad()))
-                .collect::<Result<_, _>>()?;
-            let tm: Vec<f64> = time
-                .split(':')
-                .map(|x| x.parse().map_err(|_| bad()))
-                .collect::<Result<_, _>>()?;
-            let days = days_from_civil(d[0], d[1] as u32, d[2] as u32) - 10_957;
-            let secs = (tm[0] * 60.0 + tm[1]) * 60.0;
-            Ok(days * USECS_PER_DAY + secs as i64 * USECS_PER_SEC + (tm[2] * 1e6).round() as i64)
-        }
-    }
-
-    /// "2026-10-01 00:00:00+00" as microseconds since 2000-01-01.
-    pub fn ts(text: &str) -> i64 {
-        SimpleTime.timestamp(text).unwrap()
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::testing::*;
     use super::*;
+    use crate::testing::ts;
 
     #[test]
     fn intervals_format_as_postgres_reads_them() {

@@ -5,6 +5,7 @@
 mod common;
 
 use ces_core::summary::{self, Header, Slot, Window};
+use ces_core::testing::Lcg;
 use ces_core::time::USECS_PER_DAY;
 use ces_core::Model;
 use common::model;
@@ -12,20 +13,6 @@ use common::model;
 const DAY: i64 = USECS_PER_DAY;
 const START: i64 = 844_128_000_000_000; // 2026-10-01 00:00+00
 const BODY: &str = r#""weights":{"login":1,"ticket":{"weight":-2,"half_life":"3 days"},"up":5},"half_life":"7 days","lookback":"30 days""#;
-
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        ((self.next() << 31 | self.next()) % n.max(1)) as u64
-    }
-}
 
 fn at(body: &str, as_of: i64) -> Model {
     let mut m = model(&format!("{{{body}}}"));

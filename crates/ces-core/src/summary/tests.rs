@@ -3,12 +3,12 @@
 use super::codec::SPARSE_SLOT_BYTES;
 use super::*;
 use crate::model::Model;
+use crate::testing::{ts, Lcg, TestTime};
 use crate::time::format_timestamp;
-use crate::time::testing::{ts, SimpleTime};
 use crate::time::USECS_PER_DAY;
 
 fn model(text: &str) -> Model {
-    Model::parse_json(text, &SimpleTime).unwrap()
+    Model::parse_json(text, &TestTime).unwrap()
 }
 
 fn run(m: &Model, now: i64, rows: &[(Option<&str>, Option<i64>)]) -> (Header, Vec<Slot>) {
@@ -131,21 +131,6 @@ fn no_time_rules_counts_everything() {
     );
     assert_eq!(score(&m, &s), 2.0);
     assert_eq!(h.events, 3);
-}
-
-/// A tiny deterministic generator for the property tests below.
-struct Lcg(u64);
-impl Lcg {
-    fn next(&mut self) -> u64 {
-        self.0 = self
-            .0
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        self.0 >> 33
-    }
-    fn big(&mut self) -> u64 {
-        self.next() << 31 | self.next()
-    }
 }
 
 fn random_rows(g: &mut Lcg, n: usize, a: i64) -> Vec<(Option<&'static str>, Option<i64>)> {
@@ -290,7 +275,7 @@ fn binary_and_text_forms_round_trip() {
     assert_eq!(d.header, h);
     assert_eq!(&d.slots[..], &s[..]);
     let text = to_json(&h, &s, &m);
-    let (m2, h2, s2) = from_json(&text, &SimpleTime).unwrap_or_else(|e| panic!("{e} in {text}"));
+    let (m2, h2, s2) = from_json(&text, &TestTime).unwrap_or_else(|e| panic!("{e} in {text}"));
     assert_eq!(m2.body, m.body);
     assert_eq!(h2, Header { model: 0, ..h });
     assert_eq!(s2, s);
