@@ -9,7 +9,6 @@ KEEP=false
 [[ "${1:-}" == "--keep" ]] && KEEP=true
 
 bash scripts/setup.sh
-echo "== build and install the extension"
 bash scripts/build.sh
 
 source scripts/cluster.sh

@@ -9,7 +9,6 @@ bash scripts/setup.sh
 echo "== core unit tests (cargo test)"
 cargo test -q -p ces-core
 
-echo "== build and install the extension"
 bash scripts/build.sh
 
 echo "== SQL regression tests (pg_regress)"

@@ -354,23 +354,6 @@ mod tests {
     use crate::testing::{ts, TestTime};
     use crate::time::{format_timestamp, USECS_PER_DAY};
 
-    fn history(
-        model_json: &str,
-        window: Option<usize>,
-        events: &[(&str, i64)],
-        layout_from: i64,
-        n: usize,
-    ) -> Vec<Option<f64>> {
-        history_with(
-            &mut Workspace::default(),
-            model_json,
-            window,
-            events,
-            layout_from,
-            n,
-        )
-    }
-
     fn history_with(
         ws: &mut Workspace,
         model_json: &str,
@@ -481,7 +464,8 @@ mod tests {
     #[test]
     fn accounts_appear_from_their_first_event() {
         let from = ts("2026-09-01 00:00:00+00");
-        let got = history(
+        let got = history_with(
+            &mut Workspace::default(),
             r#"{"weights":{"login":1},"lookback":"2 days"}"#,
             Some(2),
             &[("login", from + 3 * USECS_PER_DAY - 5)],
@@ -502,7 +486,8 @@ mod tests {
             ]
         );
         // an old event (outside every window) still makes the account visible, scoring 0
-        let got = history(
+        let got = history_with(
+            &mut Workspace::default(),
             r#"{"weights":{"login":1},"lookback":"2 days"}"#,
             Some(2),
             &[("login", from - 30 * USECS_PER_DAY)],

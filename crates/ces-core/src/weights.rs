@@ -312,29 +312,21 @@ mod tests {
         assert_eq!(Weights::parse_json("{}").unwrap().get(b"x"), None);
     }
 
+    /// Weights `{"<prefix>0": 0, "<prefix>1": 1, ...}` of `n` event types.
+    fn numbered(prefix: &str, n: usize) -> Weights {
+        let pairs: Vec<String> = (0..n).map(|i| format!("\"{prefix}{i}\":{i}")).collect();
+        Weights::parse_json(&format!("{{{}}}", pairs.join(","))).unwrap()
+    }
+
     #[test]
     fn large_models_use_the_table() {
-        let json: String = format!(
-            "{{{}}}",
-            (0..200)
-                .map(|i| format!("\"ev{i}\":{i}"))
-                .collect::<Vec<_>>()
-                .join(",")
-        );
-        let w = Weights::parse_json(&json).unwrap();
+        let w = numbered("ev", 200);
         for i in 0..200 {
             assert_eq!(w.get(format!("ev{i}").as_bytes()), Some(i as f64));
         }
         assert_eq!(w.get(b"ev200"), None);
         assert_eq!(w.get(b"e"), None);
-        let json: String = format!(
-            "{{{}}}",
-            (0..300)
-                .map(|i| format!("\"event_{i}\":{i}"))
-                .collect::<Vec<_>>()
-                .join(",")
-        );
-        let w = Weights::parse_json(&json).unwrap();
+        let w = numbered("event_", 300);
         assert!(matches!(w.index, Index::Table(_)));
         for i in 0..300 {
             assert_eq!(w.get(format!("event_{i}").as_bytes()), Some(i as f64));
