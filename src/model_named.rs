@@ -28,12 +28,22 @@ struct SnapshotKey {
     address: usize,
 }
 
+// Called once per row: straight to PostgreSQL, without pgrx's error-catching frame (neither
+// function can raise: they read the active snapshot stack).
+unsafe extern "C" {
+    #[link_name = "ActiveSnapshotSet"]
+    fn active_snapshot_set() -> bool;
+    #[link_name = "GetActiveSnapshot"]
+    fn get_active_snapshot() -> pg_sys::Snapshot;
+}
+
+#[inline(always)]
 unsafe fn snapshot_key() -> Option<SnapshotKey> {
     unsafe {
-        if !pg_sys::ActiveSnapshotSet() {
+        if !active_snapshot_set() {
             return None;
         }
-        let s = pg_sys::GetActiveSnapshot();
+        let s = get_active_snapshot();
         if s.is_null() {
             return None;
         }
@@ -63,10 +73,32 @@ struct Named {
 
 pg_finfo_v1!(pg_finfo_ces_model_named);
 /// `ces_model(name text, version integer DEFAULT NULL)`: the published model, the latest
-/// version when `version` is NULL; 42704 (with what exists) when there is none.
-#[pg_guard]
+/// version when `version` is NULL; 42704 (with what exists) when there is none. The usual
+/// call (the same name, the same snapshot) is answered outside the pg_guard frame: it reads
+/// the call site's cache, the arguments and the active snapshot, and raises nothing.
 #[unsafe(no_mangle)]
 pub unsafe extern "C-unwind" fn ces_model_named(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe {
+        let cache = (*(*fcinfo).flinfo).fn_extra as *const Named;
+        let name = fmgr::arg(fcinfo, 0);
+        let version = fmgr::arg(fcinfo, 1);
+        if !cache.is_null() && !name.isnull {
+            let c = &*cache;
+            let version = (!version.isnull).then(|| version.value.value() as i32);
+            if c.version == version
+                && fmgr::varlena_inline(name.value) == Some(&c.name[..])
+                && snapshot_key() == Some(c.snapshot)
+            {
+                return Datum::from(c.model);
+            }
+        }
+        named_guarded(fcinfo)
+    }
+}
+
+#[pg_guard]
+#[inline(never)]
+unsafe extern "C-unwind" fn named_guarded(fcinfo: FunctionCallInfo) -> Datum {
     unsafe {
         let name = fmgr::arg(fcinfo, 0);
         let version = fmgr::arg(fcinfo, 1);
