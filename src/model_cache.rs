@@ -276,37 +276,61 @@ pub unsafe fn parsed_key<'a, T: 'static>(
 }
 
 /// The last result of a function whose result depends only on its arguments, kept per call
-/// site: `ces_model_at(ces_model('health'), <constant>)` and
+/// site: `ces_model_at(ces_model('health'::text), <constant>)` and
 /// `ces_model(weights, as_of => now())` are built once, not once per row.
 struct Memo {
-    key: Vec<u8>,
+    /// The arguments' bytes: a short fixed part (flags, as_of) and a varlena's bytes.
+    head: Vec<u8>,
+    body: Vec<u8>,
     out: *mut pg_sys::varlena,
 }
 
-/// The varlena `make()` returns for arguments `key` (their bytes, unambiguously joined),
-/// or the one made for the same key by this call site's previous call.
-pub unsafe fn memo(fcinfo: FunctionCallInfo, key: &[u8], make: impl FnOnce() -> Vec<u8>) -> Datum {
+/// The varlena `make()` returns for arguments `head` and `body` (their bytes, unambiguously
+/// split: `head` has a fixed layout per call site), or the one made for the same arguments by
+/// this call site's previous call.
+#[inline(always)]
+pub unsafe fn memo(
+    fcinfo: FunctionCallInfo,
+    head: &[u8],
+    body: &[u8],
+    make: impl FnOnce() -> Vec<u8>,
+) -> Datum {
+    unsafe { memo_hit(fcinfo, head, body).unwrap_or_else(|| memo_miss(fcinfo, head, body, make())) }
+}
+
+/// The previous result when the arguments are the same; reads only the cache (never raises).
+#[inline(always)]
+pub unsafe fn memo_hit(fcinfo: FunctionCallInfo, head: &[u8], body: &[u8]) -> Option<Datum> {
+    unsafe {
+        let cache = (*(*fcinfo).flinfo).fn_extra as *const Memo;
+        (!cache.is_null() && (*cache).head == head && (*cache).body == body)
+            .then(|| Datum::from((*cache).out))
+    }
+}
+
+#[cold]
+unsafe fn memo_miss(fcinfo: FunctionCallInfo, head: &[u8], body: &[u8], bytes: Vec<u8>) -> Datum {
     unsafe {
         let flinfo = (*fcinfo).flinfo;
         let cache = (*flinfo).fn_extra as *mut Memo;
-        if !cache.is_null() && (*cache).key == key {
-            return Datum::from((*cache).out);
-        }
-        let bytes = make();
         let mut mcx = PgMemoryContexts::For((*flinfo).fn_mcxt);
         let out = mcx.switch_to(|_| fmgr::varlena_from(&bytes));
         if cache.is_null() {
             let memo = Memo {
-                key: key.to_vec(),
+                head: head.to_vec(),
+                body: body.to_vec(),
                 out,
             };
             (*flinfo).fn_extra = mcx.leak_and_drop_on_delete(memo).cast();
         } else {
             // The previous result was for an earlier row, which is done with it.
             pg_sys::pfree((*cache).out.cast());
-            (*cache).key.clear();
-            (*cache).key.extend_from_slice(key);
-            (*cache).out = out;
+            let c = &mut *cache;
+            c.head.clear();
+            c.head.extend_from_slice(head);
+            c.body.clear();
+            c.body.extend_from_slice(body);
+            c.out = out;
         }
         Datum::from(out)
     }

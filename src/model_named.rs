@@ -9,6 +9,7 @@
 use crate::fmgr;
 use crate::v1::v1;
 use pgrx::datum::DatumWithOid;
+use pgrx::pg_guard;
 use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
 use pgrx::PgMemoryContexts;
 
@@ -28,12 +29,22 @@ struct SnapshotKey {
     address: usize,
 }
 
+// Called once per row: straight to PostgreSQL, without pgrx's error-catching frame (neither
+// function can raise: they read the active snapshot stack).
+unsafe extern "C" {
+    #[link_name = "ActiveSnapshotSet"]
+    fn active_snapshot_set() -> bool;
+    #[link_name = "GetActiveSnapshot"]
+    fn get_active_snapshot() -> pg_sys::Snapshot;
+}
+
+#[inline(always)]
 unsafe fn snapshot_key() -> Option<SnapshotKey> {
     unsafe {
-        if !pg_sys::ActiveSnapshotSet() {
+        if !active_snapshot_set() {
             return None;
         }
-        let s = pg_sys::GetActiveSnapshot();
+        let s = get_active_snapshot();
         if s.is_null() {
             return None;
         }
@@ -61,73 +72,10 @@ struct Named {
     model: *mut pg_sys::varlena,
 }
 
-/// `<extension schema>.<what>`, the schema being that of the function called.
-unsafe fn qualified(fcinfo: FunctionCallInfo, what: &str) -> String {
+#[pg_guard]
+#[inline(never)]
+unsafe extern "C-unwind" fn named_guarded(fcinfo: FunctionCallInfo) -> Datum {
     unsafe {
-        let nsp = pg_sys::get_func_namespace((*(*fcinfo).flinfo).fn_oid);
-        let schema =
-            std::ffi::CStr::from_ptr(pg_sys::quote_identifier(pg_sys::get_namespace_name(nsp)));
-        format!("{}.{what}", fmgr::utf8(schema.to_bytes(), "schema name"))
-    }
-}
-
-/// The stored bytes of model `name` (text) at `version` (the latest when None).
-/// A read-only SPI query (`Spi::get_one` would run as an update and take an XID).
-pub unsafe fn lookup(
-    fcinfo: FunctionCallInfo,
-    name: DatumWithOid<'_>,
-    version: Option<i32>,
-) -> Option<Vec<u8>> {
-    unsafe {
-        let query = format!(
-            "SELECT r.model FROM {} r WHERE r.name OPERATOR(pg_catalog.=) $1 \
-             AND ($2 IS NULL OR r.version OPERATOR(pg_catalog.=) $2) ORDER BY r.version DESC LIMIT 1",
-            qualified(fcinfo, "ces_model_registry")
-        );
-        let args = [name, version_arg(version)];
-        pgrx::spi::Spi::connect(|client| {
-            let rows = client.select(query.as_str(), Some(1), &args)?;
-            if rows.is_empty() {
-                return Ok(None);
-            }
-            Ok::<_, pgrx::spi::SpiError>(
-                rows.first()
-                    .get_datum_by_ordinal(1)?
-                    .map(|d| fmgr::varlena_bytes(d).to_vec()),
-            )
-        })
-        .unwrap_or_else(|e| pgrx::error!("model lookup failed: {e}"))
-    }
-}
-
-/// The version as a query argument: an int4, or NULL for the latest.
-fn version_arg<'a>(version: Option<i32>) -> DatumWithOid<'a> {
-    match version {
-        Some(v) => DatumWithOid::from(v),
-        None => DatumWithOid::null::<i32>(),
-    }
-}
-
-/// Raises 42704 through `ces_model_missing`, which lists what exists.
-pub unsafe fn missing(fcinfo: FunctionCallInfo, name: DatumWithOid<'_>, version: Option<i32>) -> ! {
-    unsafe {
-        let query = format!(
-            "SELECT {}($1, $2)::pg_catalog.text",
-            qualified(fcinfo, "ces_model_missing")
-        );
-        let args = [name, version_arg(version)];
-        let _ = pgrx::spi::Spi::connect(|client| {
-            client.select(query.as_str(), Some(1), &args).map(|_| ())
-        });
-        pgrx::error!("model does not exist")
-    }
-}
-
-v1! {
-    /// `ces_model(name text, version integer DEFAULT NULL)`: the published model, the latest
-    /// version when `version` is NULL; 42704 (with what exists) when there is none.
-    "ces_model(text, integer) RETURNS ces_model STABLE PARALLEL SAFE"
-    fn ces_model_named(fcinfo) {
         let name = fmgr::arg(fcinfo, 0);
         let version = fmgr::arg(fcinfo, 1);
         let version = (!version.isnull).then(|| version.value.value() as i32);
@@ -183,5 +131,95 @@ v1! {
             };
         }
         Datum::from(copy)
+    }
+}
+
+/// `<extension schema>.<what>`, the schema being that of the function called.
+unsafe fn qualified(fcinfo: FunctionCallInfo, what: &str) -> String {
+    unsafe {
+        let nsp = pg_sys::get_func_namespace((*(*fcinfo).flinfo).fn_oid);
+        let schema =
+            std::ffi::CStr::from_ptr(pg_sys::quote_identifier(pg_sys::get_namespace_name(nsp)));
+        format!("{}.{what}", fmgr::utf8(schema.to_bytes(), "schema name"))
+    }
+}
+
+/// The stored bytes of model `name` (text) at `version` (the latest when None).
+/// A read-only SPI query (`Spi::get_one` would run as an update and take an XID).
+pub unsafe fn lookup(
+    fcinfo: FunctionCallInfo,
+    name: DatumWithOid<'_>,
+    version: Option<i32>,
+) -> Option<Vec<u8>> {
+    unsafe {
+        let query = format!(
+            "SELECT r.model FROM {} r WHERE r.name OPERATOR(pg_catalog.=) $1 \
+             AND ($2 IS NULL OR r.version OPERATOR(pg_catalog.=) $2) ORDER BY r.version DESC LIMIT 1",
+            qualified(fcinfo, "ces_model_registry")
+        );
+        let args = [
+            name,
+            match version {
+                Some(v) => DatumWithOid::from(v),
+                None => DatumWithOid::null::<i32>(),
+            },
+        ];
+        pgrx::spi::Spi::connect(|client| {
+            let rows = client.select(query.as_str(), Some(1), &args)?;
+            if rows.is_empty() {
+                return Ok(None);
+            }
+            Ok::<_, pgrx::spi::SpiError>(
+                rows.first()
+                    .get_datum_by_ordinal(1)?
+                    .map(|d| fmgr::varlena_bytes(d).to_vec()),
+            )
+        })
+        .unwrap_or_else(|e| pgrx::error!("model lookup failed: {e}"))
+    }
+}
+
+/// Raises 42704 through `ces_model_missing`, which lists what exists.
+pub unsafe fn missing(fcinfo: FunctionCallInfo, name: DatumWithOid<'_>, version: Option<i32>) -> ! {
+    unsafe {
+        let query = format!(
+            "SELECT {}($1, $2)::pg_catalog.text",
+            qualified(fcinfo, "ces_model_missing")
+        );
+        let args = [
+            name,
+            match version {
+                Some(v) => DatumWithOid::from(v),
+                None => DatumWithOid::null::<i32>(),
+            },
+        ];
+        let _ = pgrx::spi::Spi::connect(|client| {
+            client.select(query.as_str(), Some(1), &args).map(|_| ())
+        });
+        pgrx::error!("model does not exist")
+    }
+}
+
+v1! {
+    /// `ces_model(name text, version integer DEFAULT NULL)`: the published model, the latest
+    /// version when `version` is NULL; 42704 (with what exists) when there is none. The usual
+    /// call (the same name, the same snapshot) is answered outside the pg_guard frame: it reads
+    /// the call site's cache, the arguments and the active snapshot, and raises nothing.
+    "ces_model(text, integer) RETURNS ces_model STABLE PARALLEL SAFE"
+    [raw] fn ces_model_named(fcinfo) {
+        let cache = (*(*fcinfo).flinfo).fn_extra as *const Named;
+        let name = fmgr::arg(fcinfo, 0);
+        let version = fmgr::arg(fcinfo, 1);
+        if !cache.is_null() && !name.isnull {
+            let c = &*cache;
+            let version = (!version.isnull).then(|| version.value.value() as i32);
+            if c.version == version
+                && fmgr::varlena_inline(name.value) == Some(&c.name[..])
+                && snapshot_key() == Some(c.snapshot)
+            {
+                return Datum::from(c.model);
+            }
+        }
+        named_guarded(fcinfo)
     }
 }

@@ -11,7 +11,7 @@ use crate::v1::v1;
 use ces_core::time::{TS_INFINITY, TS_NEG_INFINITY};
 use ces_core::{CesError, Model};
 use pgrx::pg_sys::{Datum, FunctionCallInfo};
-use pgrx::FromDatum;
+use pgrx::{pg_guard, FromDatum};
 
 pub fn parse_model(text: &str) -> Result<Model, CesError> {
     Model::parse_json(text, &PgTime)
@@ -40,6 +40,49 @@ unsafe fn registry_lookup(fcinfo: FunctionCallInfo, name: &str) -> String {
             Some(bytes) => fmgr::utf8(&bytes, "ces_model").to_owned(),
             None => crate::model_named::missing(fcinfo, name.into(), None),
         }
+    }
+}
+
+/// `ces_model_at`'s as_of argument as the fixed part of its memo key.
+#[inline(always)]
+unsafe fn as_of_head(fcinfo: FunctionCallInfo) -> [u8; 9] {
+    unsafe {
+        fmgr::i64_arg(fcinfo, 1).map_or([0; 9], |t| {
+            let mut k = [1; 9];
+            k[1..].copy_from_slice(&t.to_le_bytes());
+            k
+        })
+    }
+}
+
+#[pg_guard]
+#[inline(never)]
+unsafe extern "C-unwind" fn model_at_guarded(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe {
+        let m = fmgr::arg(fcinfo, 0);
+        if m.isnull {
+            return fmgr::return_null(fcinfo);
+        }
+        let as_of = fmgr::i64_arg(fcinfo, 1);
+        if as_of.is_some_and(|t| t == TS_INFINITY || t == TS_NEG_INFINITY) {
+            raise(
+                CesError::invalid("model as_of must be finite, got infinity")
+                    .with_hint("leave as_of NULL to score at now()"),
+            );
+        }
+        let bytes = fmgr::varlena_bytes(m.value);
+        model_cache::memo(fcinfo, &as_of_head(fcinfo), bytes, || {
+            let text = fmgr::utf8(bytes, "ces_model");
+            ces_core::model::with_as_of(text, as_of)
+                .unwrap_or_else(|| {
+                    Model {
+                        as_of,
+                        ..parse_model(text).or_raise()
+                    }
+                    .to_json()
+                })
+                .into_bytes()
+        })
     }
 }
 
@@ -96,25 +139,25 @@ v1! {
         if weights.isnull {
             return fmgr::return_null(fcinfo);
         }
-        // The arguments' bytes, each behind a presence byte (and the weights' length).
+        // The options' bytes, each behind a presence byte, and the weights' bytes.
         let jsonb = fmgr::varlena_bytes(weights.value);
-        let mut key = Vec::with_capacity(jsonb.len() + 48);
-        key.extend_from_slice(&jsonb.len().to_le_bytes());
-        key.extend_from_slice(jsonb);
-        for i in 1..=2 {
+        let mut key = [0u8; 43];
+        for (i, at) in [(1, 0), (2, 17)] {
             let a = fmgr::arg(fcinfo, i);
-            key.push(u8::from(!a.isnull));
             if !a.isnull {
                 let iv = &*a.value.cast_mut_ptr::<pgrx::pg_sys::Interval>();
-                key.extend_from_slice(&iv.time.to_le_bytes());
-                key.extend_from_slice(&iv.day.to_le_bytes());
-                key.extend_from_slice(&iv.month.to_le_bytes());
+                key[at] = 1;
+                key[at + 1..at + 9].copy_from_slice(&iv.time.to_le_bytes());
+                key[at + 9..at + 13].copy_from_slice(&iv.day.to_le_bytes());
+                key[at + 13..at + 17].copy_from_slice(&iv.month.to_le_bytes());
             }
         }
         let as_of = fmgr::i64_arg(fcinfo, 3);
-        key.push(u8::from(as_of.is_some()));
-        key.extend_from_slice(&as_of.unwrap_or(0).to_le_bytes());
-        model_cache::memo(fcinfo, &key, || {
+        if let Some(t) = as_of {
+            key[34] = 1;
+            key[35..43].copy_from_slice(&t.to_le_bytes());
+        }
+        model_cache::memo(fcinfo, &key, jsonb, || {
             let interval = |i: usize| -> Option<i64> {
                 let a = fmgr::arg(fcinfo, i);
                 if a.isnull {
@@ -138,39 +181,18 @@ v1! {
 
     /// `ces_model_at(model, as_of)`: the model with its as_of set, or cleared for NULL. Built
     /// once per distinct input at a call site (`model_cache::memo`), by splicing the canonical
-    /// text when it can be (no parse: one as_of per row stays cheap).
+    /// text when it can be (no parse: one as_of per row stays cheap). A repeated input is
+    /// answered outside the pg_guard frame (it reads the cache and the arguments only).
     "ces_model_at(ces_model, timestamp with time zone) RETURNS ces_model STABLE PARALLEL SAFE"
-    fn ces_model_at(fcinfo) {
+    [raw] fn ces_model_at(fcinfo) {
         let m = fmgr::arg(fcinfo, 0);
-        if m.isnull {
-            return fmgr::return_null(fcinfo);
+        if !m.isnull {
+            if let Some(bytes) = fmgr::varlena_inline(m.value) {
+                if let Some(d) = model_cache::memo_hit(fcinfo, &as_of_head(fcinfo), bytes) {
+                    return d;
+                }
+            }
         }
-        let as_of = fmgr::i64_arg(fcinfo, 1);
-        if as_of.is_some_and(|t| t == TS_INFINITY || t == TS_NEG_INFINITY) {
-            raise(
-                CesError::invalid("model as_of must be finite, got infinity")
-                    .with_hint("leave as_of NULL to score at now()"),
-            );
-        }
-        let bytes = fmgr::varlena_bytes(m.value);
-        let mut key = Vec::with_capacity(bytes.len() + 9);
-        key.extend_from_slice(&as_of.map_or([0; 9], |t| {
-            let mut k = [1; 9];
-            k[1..].copy_from_slice(&t.to_le_bytes());
-            k
-        }));
-        key.extend_from_slice(bytes);
-        model_cache::memo(fcinfo, &key, || {
-            let text = fmgr::utf8(bytes, "ces_model");
-            ces_core::model::with_as_of(text, as_of)
-                .unwrap_or_else(|| {
-                    Model {
-                        as_of,
-                        ..parse_model(text).or_raise()
-                    }
-                    .to_json()
-                })
-                .into_bytes()
-        })
+        model_at_guarded(fcinfo)
     }
 }

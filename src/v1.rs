@@ -85,6 +85,7 @@ fn all() -> impl Iterator<Item = &'static Signature> {
         crate::model_agg::agg::SIGNATURES,
         crate::model_agg::score::SIGNATURES,
         crate::model_agg::state::SIGNATURES,
+        crate::model_hoist::SIGNATURES,
         crate::model_named::SIGNATURES,
         crate::model_type::SIGNATURES,
     ]

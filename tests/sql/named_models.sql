@@ -27,6 +27,13 @@ RETURN ces_model('{"login":1,"project_added":5,"team_member_added":10,"upgraded"
 -- No model is rebuilt per row: the plan shows the calls, not jsonb_set or a subquery.
 SELECT plan_has($$SELECT ces_score(event, ts, ces_model_at(ces_model('nm'::text), '2026-09-30 00:00+00')) FROM nm_events$$, 'jsonb_set') AS rebuilds_per_row;
 
+-- The call is planned once per execution (an InitPlan), not evaluated per row; with a column
+-- in its arguments, ces_model_at stays per row and only the name lookup moves out.
+SELECT plan_has($$SELECT ces_score(event, ts, ces_model_at(ces_model('nm'::text), '2026-09-30 00:00+00')) FROM nm_events$$, 'InitPlan') AS once_per_execution,
+       plan_has($$SELECT ces_score(e.event, e.ts, ces_model_at(ces_model('nm'::text), r.renews)) FROM nm_events e JOIN nm_renewals r USING (account)$$, 'InitPlan') AS lookup_once,
+       plan_has($$SELECT ces_score(e.event, e.ts, ces_model_at(ces_model('nm'::text), r.renews)) FROM nm_events e JOIN nm_renewals r USING (account)$$, 'ces_model_at($0, r.renews)') AS model_at_per_row;
+SELECT * FROM ces_model('nm_capped'::text);
+
 -- Named, with a constant ces_model_at, equals the constant model (per account, exactly).
 SELECT count(*) AS accounts, bool_and(a = b) AS same
 FROM (SELECT account,
@@ -119,6 +126,17 @@ SELECT ces_define_model('nm', '{"login":2}');
 SELECT ces_score(event, ts, ces_model_at(ces_model('nm'::text), '2026-09-30 00:00+00')) = 2 * count(*) FILTER (WHERE event = 'login' AND ts <= '2026-09-30 00:00+00') AS sees_new_version
 FROM nm_events;
 ROLLBACK TO SAVEPOINT before_v2;
+-- A prepared statement's generic plan runs the lookup at every execution.
+PREPARE nm_p(text) AS SELECT ces_score(event, ts, ces_model_at(ces_model($1), '2026-09-30 00:00+00')) FROM nm_events;
+SET plan_cache_mode = force_generic_plan;
+EXECUTE nm_p('nm');
+SAVEPOINT before_v2;
+SELECT ces_define_model('nm', '{"login":3}');
+EXECUTE nm_p('nm');
+ROLLBACK TO SAVEPOINT before_v2;
+EXECUTE nm_p('nm');
+RESET plan_cache_mode;
+DEALLOCATE nm_p;
 DO $$
 DECLARE
     m ces_model;
