@@ -12,12 +12,11 @@ use crate::error::{raise, OrRaise};
 use crate::fmgr::{self, PgBuf};
 use crate::model_cache::{self, Source};
 use crate::model_type::parse_model;
-use crate::v1::v1;
+use crate::v1::{guarded, v1};
 use ces_core::history::{self, Layout};
 use ces_core::interrupt::Ticker;
 use ces_core::summary::Slot;
 use ces_core::{CesError, Model};
-use pgrx::pg_guard;
 use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
 
 /// 12 bytes, packed: every record an account keeps is read back once, so its size is memory
@@ -198,12 +197,8 @@ unsafe fn add_row(state: &mut HistoryState, model: &Model, event: Option<&[u8]>,
     }
 }
 
-#[pg_guard]
-#[inline(never)]
-unsafe extern "C-unwind" fn history_trans_guarded(fcinfo: FunctionCallInfo) -> Datum {
-    unsafe {
-        let st = fmgr::arg(fcinfo, 0);
-        let m = fmgr::arg(fcinfo, 3);
+guarded! {
+    fn history_trans_guarded(fcinfo, st, _event, _ts, m) {
         if m.isnull {
             raise(CesError::invalid("ces_history: model must not be NULL"));
         }

@@ -7,9 +7,8 @@
 //! on a hot standby.
 
 use crate::fmgr;
-use crate::v1::v1;
+use crate::v1::{guarded, v1};
 use pgrx::datum::DatumWithOid;
-use pgrx::pg_guard;
 use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
 use pgrx::PgMemoryContexts;
 
@@ -72,12 +71,8 @@ struct Named {
     model: *mut pg_sys::varlena,
 }
 
-#[pg_guard]
-#[inline(never)]
-unsafe extern "C-unwind" fn named_guarded(fcinfo: FunctionCallInfo) -> Datum {
-    unsafe {
-        let name = fmgr::arg(fcinfo, 0);
-        let version = fmgr::arg(fcinfo, 1);
+guarded! {
+    fn named_guarded(fcinfo, name, version) {
         let version = (!version.isnull).then(|| version.value.value() as i32);
         if name.isnull {
             missing(fcinfo, DatumWithOid::null_oid(pg_sys::TEXTOID), version);
@@ -157,13 +152,7 @@ pub unsafe fn lookup(
              AND ($2 IS NULL OR r.version OPERATOR(pg_catalog.=) $2) ORDER BY r.version DESC LIMIT 1",
             qualified(fcinfo, "ces_model_registry")
         );
-        let args = [
-            name,
-            match version {
-                Some(v) => DatumWithOid::from(v),
-                None => DatumWithOid::null::<i32>(),
-            },
-        ];
+        let args = [name, version_arg(version)];
         pgrx::spi::Spi::connect(|client| {
             let rows = client.select(query.as_str(), Some(1), &args)?;
             if rows.is_empty() {
@@ -179,6 +168,14 @@ pub unsafe fn lookup(
     }
 }
 
+/// The version as a query argument: an int4, or NULL for the latest.
+fn version_arg<'a>(version: Option<i32>) -> DatumWithOid<'a> {
+    match version {
+        Some(v) => DatumWithOid::from(v),
+        None => DatumWithOid::null::<i32>(),
+    }
+}
+
 /// Raises 42704 through `ces_model_missing`, which lists what exists.
 pub unsafe fn missing(fcinfo: FunctionCallInfo, name: DatumWithOid<'_>, version: Option<i32>) -> ! {
     unsafe {
@@ -186,13 +183,7 @@ pub unsafe fn missing(fcinfo: FunctionCallInfo, name: DatumWithOid<'_>, version:
             "SELECT {}($1, $2)::pg_catalog.text",
             qualified(fcinfo, "ces_model_missing")
         );
-        let args = [
-            name,
-            match version {
-                Some(v) => DatumWithOid::from(v),
-                None => DatumWithOid::null::<i32>(),
-            },
-        ];
+        let args = [name, version_arg(version)];
         let _ = pgrx::spi::Spi::connect(|client| {
             client.select(query.as_str(), Some(1), &args).map(|_| ())
         });

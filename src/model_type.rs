@@ -7,11 +7,11 @@ use crate::error::OrRaise;
 use crate::fmgr;
 use crate::model_cache;
 use crate::time::{interval_micros, PgTime};
-use crate::v1::v1;
+use crate::v1::{guarded, v1};
 use ces_core::time::{TS_INFINITY, TS_NEG_INFINITY};
 use ces_core::{CesError, Model};
 use pgrx::pg_sys::{Datum, FunctionCallInfo};
-use pgrx::{pg_guard, FromDatum};
+use pgrx::FromDatum;
 
 pub fn parse_model(text: &str) -> Result<Model, CesError> {
     Model::parse_json(text, &PgTime)
@@ -55,11 +55,8 @@ unsafe fn as_of_head(fcinfo: FunctionCallInfo) -> [u8; 9] {
     }
 }
 
-#[pg_guard]
-#[inline(never)]
-unsafe extern "C-unwind" fn model_at_guarded(fcinfo: FunctionCallInfo) -> Datum {
-    unsafe {
-        let m = fmgr::arg(fcinfo, 0);
+guarded! {
+    fn model_at_guarded(fcinfo, m) {
         if m.isnull {
             return fmgr::return_null(fcinfo);
         }

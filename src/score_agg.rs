@@ -7,9 +7,8 @@
 use crate::error::raise;
 use crate::fmgr;
 use crate::model_cache::{self, Source};
-use crate::v1::v1;
+use crate::v1::{guarded, v1};
 use ces_core::{CesError, Weights};
-use pgrx::pg_guard;
 use pgrx::pg_sys::{Datum, FunctionCallInfo};
 
 const WEIGHTS_ARG: usize = 3;
@@ -47,15 +46,11 @@ unsafe fn add(fcinfo: FunctionCallInfo, points: Option<f64>) -> Datum {
     unsafe { fmgr::f64_datum(fmgr::running_sum(fcinfo) + points.unwrap_or(0.0)) }
 }
 
-#[pg_guard]
-#[inline(never)]
-unsafe extern "C-unwind" fn score_trans_guarded(fcinfo: FunctionCallInfo) -> Datum {
-    unsafe {
-        let event = fmgr::arg(fcinfo, 1);
+guarded! {
+    fn score_trans_guarded(fcinfo, _sum, event, _ts, w) {
         if event.isnull {
             return add(fcinfo, None);
         }
-        let w = fmgr::arg(fcinfo, WEIGHTS_ARG);
         let event = fmgr::varlena_bytes(event.value);
         if w.isnull {
             raise(CesError::invalid(format!(

@@ -39,23 +39,12 @@ macro_rules! v1 {
             }
         }
     };
-    // pg_guard re-creates the argument name with its own span, so the outer function's
-    // argument is spelt here and the body, with the caller's name, is an inner function.
+    // A guarded function is a raw one whose body is a `guarded!` function.
     (@fn [] $(#[$doc:meta])* $name:ident $fcinfo:ident [$($arg:ident)*] $body:block) => {
-        $(#[$doc])*
-        #[::pgrx::pg_guard]
-        #[unsafe(no_mangle)]
-        pub unsafe extern "C-unwind" fn $name(fcinfo: ::pgrx::pg_sys::FunctionCallInfo) -> ::pgrx::pg_sys::Datum {
-            $crate::v1::v1!(@finfo $name);
-            #[inline(always)]
-            unsafe fn body($fcinfo: ::pgrx::pg_sys::FunctionCallInfo) -> ::pgrx::pg_sys::Datum {
-                unsafe {
-                    $crate::v1::v1!(@args $fcinfo 0usize; $($arg)*);
-                    $body
-                }
-            }
-            unsafe { body(fcinfo) }
-        }
+        $crate::v1::v1!(@fn [raw] $(#[$doc])* $name fcinfo [] {
+            $crate::v1::guarded! { fn guarded($fcinfo $(, $arg)*) $body }
+            guarded(fcinfo)
+        });
     };
     (@finfo $name:ident) => {
         #[unsafe(export_name = concat!("pg_finfo_", stringify!($name)))]
@@ -72,6 +61,30 @@ macro_rules! v1 {
     (@args $fcinfo:ident $i:expr;) => {};
 }
 pub(crate) use v1;
+
+/// The slow path of a `[raw]` function: `guarded! { fn name(fcinfo, arg0, ...) { body } }`
+/// runs `body` under a pg_guard frame, never inlined into the hot path, with the arguments
+/// named as in `v1!`. Not exported: the raw function calls it. pg_guard re-creates the
+/// argument name with its own span, so the outer argument is spelt here and the body, with
+/// the caller's names, is an inner function.
+macro_rules! guarded {
+    ($(#[$doc:meta])* fn $name:ident($fcinfo:ident $(, $arg:ident)* $(,)?) $body:block) => {
+        $(#[$doc])*
+        #[::pgrx::pg_guard]
+        #[inline(never)]
+        unsafe extern "C-unwind" fn $name(fcinfo: ::pgrx::pg_sys::FunctionCallInfo) -> ::pgrx::pg_sys::Datum {
+            #[inline(always)]
+            unsafe fn body($fcinfo: ::pgrx::pg_sys::FunctionCallInfo) -> ::pgrx::pg_sys::Datum {
+                unsafe {
+                    $crate::v1::v1!(@args $fcinfo 0usize; $($arg)*);
+                    $body
+                }
+            }
+            unsafe { body(fcinfo) }
+        }
+    };
+}
+pub(crate) use guarded;
 
 /// Every module's declarations.
 fn all() -> impl Iterator<Item = &'static Signature> {

@@ -22,7 +22,7 @@ use crate::fmgr;
 use crate::model_cache::{self, Source};
 use crate::model_type::parse_model;
 use crate::time;
-use crate::v1::v1;
+use crate::v1::{guarded, v1};
 use ces_core::error::ErrorKind;
 use ces_core::limits::MAX_ROLLUP_RANGES;
 use ces_core::summary::{self, Header, Slot, Window, HEADER_BYTES, SLOT_BYTES};

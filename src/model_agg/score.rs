@@ -103,11 +103,8 @@ pub(super) unsafe fn sum_row(
     }
 }
 
-#[pg_guard]
-#[inline(never)]
-unsafe extern "C-unwind" fn score_model_trans_guarded(fcinfo: FunctionCallInfo) -> Datum {
-    unsafe {
-        let m = fmgr::arg(fcinfo, MODEL_ARG);
+guarded! {
+    fn score_model_trans_guarded(fcinfo, _st, _event, _ts, m) {
         if m.isnull {
             return null_model(fcinfo, false, true);
         }
