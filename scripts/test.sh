@@ -40,6 +40,7 @@ for t in tests/*.sh; do
 done
 echo "== quick benchmark (correctness only, no timing asserted)"
 if bash bench/run.sh quick; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+if bash bench/named.sh quick; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 
 echo "== server logs: no backend crashed during the run"
 crashes="$(cluster_crashes "$ROOT/target")"
