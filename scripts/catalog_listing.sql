@@ -24,6 +24,12 @@ SELECT line FROM (
                   e.extcondition) AS line
     FROM pg_extension e JOIN ext USING (oid)
     UNION ALL
+    -- the privileges that the scripts set (pg_dump dumps only changes from these)
+    SELECT format('initial privileges %s: %s', pg_describe_object(i.classoid, i.objoid, i.objsubid),
+                  (SELECT array_agg(x::text ORDER BY x::text) FROM unnest(i.initprivs) x))
+    FROM pg_init_privs i JOIN member m ON m.classid = i.classoid AND m.objid = i.objoid
+    WHERE i.privtype = 'e'
+    UNION ALL
     -- members, by description
     SELECT 'member ' || pg_describe_object(classid, objid, objsubid) FROM member
     UNION ALL

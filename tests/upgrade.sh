@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OLD=ces_up_old NEW=ces_up_new
+VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1) # what UPDATE goes to
 status=0
 fail() { echo "upgrade: $*"; status=1; }
 
@@ -39,6 +40,8 @@ SET client_min_messages = warning;
 GRANT INSERT ON ces_model_registry TO ces_up_publisher;
 REVOKE EXECUTE ON FUNCTION ces_snapshot(text, regclass, text, text, text, timestamptz) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ces_snapshot(text, regclass, text, text, text, timestamptz) TO ces_up_reader WITH GRANT OPTION;
+GRANT SELECT, INSERT ON ces_score_history TO ces_up_reader;
+REVOKE EXECUTE ON FUNCTION ces_band(float8, jsonb) FROM PUBLIC;
 SET ROLE ces_up_publisher;
 SELECT ces_define_model('health', '{"login":1,"upgraded":50}', 'v1');
 SELECT ces_define_model('health', ces_model('{"login":1,"ticket":{"weight":-5,"cap":20}}', half_life => '14 days'), 'v2');
@@ -85,15 +88,19 @@ done
 
 # --- the update, by the extension's owner
 as_owner -d "$OLD" -c "ALTER EXTENSION ces UPDATE" || fail "ALTER EXTENSION ces UPDATE failed"
-[[ "$(psql -qXtA -d "$OLD" -c "SELECT extversion FROM pg_extension WHERE extname = 'ces'")" == 0.2.0 ]] ||
-    fail "not at 0.2.0 after the update"
+[[ "$(psql -qXtA -d "$OLD" -c "SELECT extversion FROM pg_extension WHERE extname = 'ces'")" == "$VERSION" ]] ||
+    fail "not at $VERSION after the update"
 
-# --- a fresh install, with the same grants given the 0.2.0 way
+# --- a fresh install, with the same grants given the 0.2.0 way. The catalogs compared
+# include pg_init_privs: the DBA's grants must stay out of the extension's initial
+# privileges, or pg_dump would leave them out.
 as_owner -d "$NEW" -c "CREATE EXTENSION ces"
 psql -qX -v ON_ERROR_STOP=1 -d "$NEW" >/dev/null <<'SQL'
 GRANT EXECUTE ON FUNCTION ces_define_model(text, ces_model, text) TO ces_up_publisher;
 REVOKE EXECUTE ON FUNCTION ces_snapshot(text, regclass, text, text, text, timestamptz, regclass, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION ces_snapshot(text, regclass, text, text, text, timestamptz, regclass, text) TO ces_up_reader WITH GRANT OPTION;
+GRANT SELECT, INSERT ON ces_score_history TO ces_up_reader;
+REVOKE EXECUTE ON FUNCTION ces_band(float8, jsonb) FROM PUBLIC;
 SQL
 bash scripts/upgrade_diff.sh "$OLD" "$NEW" || status=1
 
@@ -158,7 +165,7 @@ checks="SELECT has_table_privilege('ces_up_publisher', 'ces_model_registry', 'IN
     fail "privileges after the update: $(psql -qXtA -d "$OLD" -c "$checks"), expected f|t|f|3"
 
 rows="$(psql -qXtA -d "$OLD" -c "SELECT (SELECT count(*) FROM ces_models) || ' models, ' || (SELECT count(*) FROM ces_score_history) || ' history rows, ' || (SELECT count(*) FROM saved) || ' stored summaries'")"
-psql -qX -d postgres -c "DROP DATABASE $OLD" -c "DROP DATABASE $NEW"
-psql -qX -d postgres -c "DROP ROLE ces_up_owner" -c "DROP ROLE ces_up_publisher" -c "DROP ROLE ces_up_reader"
-[[ $status -eq 0 ]] && echo "upgrade: ok (0.1.0 -> 0.2.0: catalog equals a fresh install; $rows)"
+[[ -n "${KEEP:-}" ]] || psql -qX -d postgres -c "DROP DATABASE $OLD" -c "DROP DATABASE $NEW"
+[[ -n "${KEEP:-}" ]] || psql -qX -d postgres -c "DROP ROLE ces_up_owner" -c "DROP ROLE ces_up_publisher" -c "DROP ROLE ces_up_reader"
+[[ $status -eq 0 ]] && echo "upgrade: ok (0.1.0 -> $VERSION: catalog equals a fresh install; $rows)"
 exit $status
