@@ -103,6 +103,9 @@ GRANT SELECT, INSERT ON ces_score_history TO ces_up_reader;
 REVOKE EXECUTE ON FUNCTION ces_band(float8, jsonb) FROM PUBLIC;
 SQL
 bash scripts/upgrade_diff.sh "$OLD" "$NEW" || status=1
+grants() { pg_dump --schema-only -d "$1" | grep -E '^(GRANT|REVOKE) ' || true; }
+[[ "$(grants "$OLD")" == "$(grants "$NEW")" ]] || fail "pg_dump dumps other grants after the update:
+$(diff <(grants "$OLD") <(grants "$NEW"))"
 
 # --- the data survived and reads the same
 for q in models history saved views score_view; do
