@@ -8,10 +8,14 @@
 --
 -- How to write a change here: CREATE OR REPLACE FUNCTION for a new body or attributes (the
 -- same name, argument types, argument names and result type); a new signature is CREATE of
--- the new function, then DROP of the old one at the end (its grants are carried over below);
--- new objects are created as in sql/*.sql; grants and comments are restated. Statements run
--- in order inside one transaction, with search_path = @extschema@, pg_catalog, pg_temp;
--- SQL-standard bodies (BEGIN ATOMIC, RETURN) bind at creation, so create what they call first.
+-- the new function, then DROP of the old one at the end, and the old and new signatures go
+-- into the two lists of moved functions in the DO blocks (first and last), so the DBA's
+-- grants move with it; new objects are created as in sql/*.sql; grants and comments are
+-- restated (GRANT/REVOKE between the two DO blocks: the DBA's own grants are set aside
+-- meanwhile, so the script's statements record exactly the extension's initial privileges).
+-- Statements run in order in one transaction, as a superuser, with search_path =
+-- @extschema@, pg_temp (pg_catalog implicitly first). SQL-standard bodies (BEGIN ATOMIC,
+-- RETURN) bind at creation, so create what they call first.
 --
 -- 0.1.0 is commit 5ffd84b; its install script is sql/versions/ces--0.1.0.sql, as pgrx
 -- generated it. The statements below are 0.2.0's, copied from sql/*.sql.
