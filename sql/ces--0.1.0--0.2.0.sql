@@ -122,6 +122,10 @@ CREATE OR REPLACE FUNCTION ces_model_ne(ces_model, ces_model) RETURNS boolean
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
     RETURN $1::pg_catalog.text OPERATOR(pg_catalog.<>) $2::pg_catalog.text;
 
+-- The transition of ces_score(event, ts, model, as_of): one as_of per row.
+CREATE FUNCTION ces_score_model_trans(internal, text, timestamptz, ces_model, timestamptz) RETURNS internal
+    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_score_model_trans';
+
 -- Support functions are for the aggregates only: an aggregate checks EXECUTE on them against
 -- its owner, not the caller, so PUBLIC needs none (and gets none: they take `internal`).
 REVOKE ALL ON FUNCTION ces_model_trans(internal, text, timestamptz, ces_model),
@@ -135,10 +139,22 @@ REVOKE ALL ON FUNCTION ces_model_trans(internal, text, timestamptz, ces_model),
                        ces_state_score(internal),
                        ces_state_summary(internal),
                        ces_score_model_trans(internal, text, timestamptz, ces_model),
+                       ces_score_model_trans(internal, text, timestamptz, ces_model, timestamptz),
                        ces_score_model_combine(internal, internal),
                        ces_score_model_serialize(internal),
                        ces_score_model_deserialize(bytea, internal),
                        ces_score_model_final(internal) FROM PUBLIC;
+
+-- One as_of per row (a renewal date per account): the model stays one value for the scan,
+-- so the call site parses it once; rows are scored at their own as_of.
+CREATE AGGREGATE ces_score(event text, ts timestamptz, model ces_model, as_of timestamptz) (
+    SFUNC = @extschema@.ces_score_model_trans, STYPE = internal, SSPACE = 256, FINALFUNC = @extschema@.ces_score_model_final,
+    COMBINEFUNC = @extschema@.ces_score_model_combine, SERIALFUNC = @extschema@.ces_score_model_serialize,
+    DESERIALFUNC = @extschema@.ces_score_model_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE ces_score(text, timestamptz, ces_model, timestamptz) IS
+    'Customer Engagement Score under a model at the as_of of each row: ces_score(event, ts, ces_model_at(model, as_of)) with one as_of per group';
 CREATE OR REPLACE FUNCTION ces_breakdown(summary ces_summary)
     RETURNS TABLE (event text, events bigint, weight double precision, points double precision, capped boolean)
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
@@ -262,24 +278,21 @@ BEGIN
                       FROM @extschema@.ces_model_registry r WHERE r.name OPERATOR(pg_catalog.=) ces_model_missing.name);
 END $$;
 
--- A SQL-standard body is parsed once, here, with every name bound: the caller's search_path
--- cannot redirect it, and no SET clause is needed (one would cost a GUC change per row).
-CREATE OR REPLACE FUNCTION ces_model(name text, version integer DEFAULT NULL) RETURNS ces_model
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN COALESCE(
-    (SELECT r.model FROM @extschema@.ces_model_registry r
-     WHERE r.name OPERATOR(pg_catalog.=) ces_model.name
-       AND (ces_model.version IS NULL OR r.version OPERATOR(pg_catalog.=) ces_model.version)
-     ORDER BY r.version DESC LIMIT 1),
-    @extschema@.ces_model_missing(ces_model.name, ces_model.version));
+-- Planner support (src/model_hoist.rs): a call of ces_model(name) or ces_model_at whose
+-- arguments are constants becomes an InitPlan, run once per execution instead of per row.
+CREATE FUNCTION ces_model_support(internal) RETURNS internal
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'ces_model_support';
+REVOKE ALL ON FUNCTION ces_model_support(internal) FROM PUBLIC;
 
+-- A C function (src/model_named.rs): a call site looks a name up once per snapshot, not
+-- once per row, with a read-only query on the registry; 42704 through ces_model_missing.
+-- (0.1.0's was PL/pgSQL; the same OID, so views over it keep working.)
+CREATE OR REPLACE FUNCTION ces_model(name text, version integer DEFAULT NULL) RETURNS ces_model
+    LANGUAGE c STABLE PARALLEL SAFE SUPPORT ces_model_support AS 'MODULE_PATHNAME', 'ces_model_named';
+
+-- A C function (src/model_type.rs): a call site builds the result once per distinct input.
 CREATE OR REPLACE FUNCTION ces_model_at(model ces_model, as_of timestamptz) RETURNS ces_model
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN (CASE WHEN as_of IS NULL
-             THEN (model::pg_catalog.text::pg_catalog.jsonb OPERATOR(pg_catalog.-) 'as_of'::pg_catalog.text)::pg_catalog.text
-             ELSE pg_catalog.jsonb_set(model::pg_catalog.text::pg_catalog.jsonb, '{as_of}'::pg_catalog.text[],
-                                       pg_catalog.to_jsonb(as_of))::pg_catalog.text
-        END)::@extschema@.ces_model;
+    LANGUAGE c STABLE PARALLEL SAFE SUPPORT ces_model_support AS 'MODULE_PATHNAME', 'ces_model_at';
 COMMENT ON FUNCTION ces_model_at(ces_model, timestamptz) IS
     'The model with its as_of set (or cleared, for NULL): score a published model at a fixed instant';
 -- Support functions are for the aggregate only (it checks them against its owner, not the caller).

@@ -81,6 +81,8 @@ CREATE FUNCTION ces_state_summary(internal) RETURNS ces_summary
 -- running sum (by value, in the hash entry); any other model, the shared state above.
 CREATE FUNCTION ces_score_model_trans(internal, text, timestamptz, ces_model) RETURNS internal
     LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_score_model_trans';
+CREATE FUNCTION ces_score_model_trans(internal, text, timestamptz, ces_model, timestamptz) RETURNS internal
+    LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_score_model_trans';
 CREATE FUNCTION ces_score_model_combine(internal, internal) RETURNS internal
     LANGUAGE c IMMUTABLE PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_score_model_combine';
 CREATE FUNCTION ces_score_model_serialize(internal) RETURNS bytea
@@ -103,6 +105,7 @@ REVOKE ALL ON FUNCTION ces_model_trans(internal, text, timestamptz, ces_model),
                        ces_state_score(internal),
                        ces_state_summary(internal),
                        ces_score_model_trans(internal, text, timestamptz, ces_model),
+                       ces_score_model_trans(internal, text, timestamptz, ces_model, timestamptz),
                        ces_score_model_combine(internal, internal),
                        ces_score_model_serialize(internal),
                        ces_score_model_deserialize(bytea, internal),
@@ -119,6 +122,17 @@ CREATE AGGREGATE ces_score(event text, ts timestamptz, model ces_model) (
 );
 COMMENT ON AGGREGATE ces_score(text, timestamptz, ces_model) IS
     'Customer Engagement Score under a model: windowed, decayed and capped weighted counts';
+
+-- One as_of per row (a renewal date per account): the model stays one value for the scan,
+-- so the call site parses it once; rows are scored at their own as_of.
+CREATE AGGREGATE ces_score(event text, ts timestamptz, model ces_model, as_of timestamptz) (
+    SFUNC = @extschema@.ces_score_model_trans, STYPE = internal, SSPACE = 256, FINALFUNC = @extschema@.ces_score_model_final,
+    COMBINEFUNC = @extschema@.ces_score_model_combine, SERIALFUNC = @extschema@.ces_score_model_serialize,
+    DESERIALFUNC = @extschema@.ces_score_model_deserialize,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE ces_score(text, timestamptz, ces_model, timestamptz) IS
+    'Customer Engagement Score under a model at the as_of of each row: ces_score(event, ts, ces_model_at(model, as_of)) with one as_of per group';
 
 CREATE AGGREGATE ces_agg(event text, ts timestamptz, model ces_model) (
     SFUNC = @extschema@.ces_model_trans, STYPE = internal, SSPACE = 256, FINALFUNC = @extschema@.ces_state_summary,

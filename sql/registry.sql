@@ -112,24 +112,20 @@ BEGIN
                       FROM @extschema@.ces_model_registry r WHERE r.name OPERATOR(pg_catalog.=) ces_model_missing.name);
 END $$;
 
--- A SQL-standard body is parsed once, here, with every name bound: the caller's search_path
--- cannot redirect it, and no SET clause is needed (one would cost a GUC change per row).
+-- Planner support (src/model_hoist.rs): a call of ces_model(name) or ces_model_at whose
+-- arguments are constants becomes an InitPlan, run once per execution instead of per row.
+CREATE FUNCTION ces_model_support(internal) RETURNS internal
+    LANGUAGE c STRICT AS 'MODULE_PATHNAME', 'ces_model_support';
+REVOKE ALL ON FUNCTION ces_model_support(internal) FROM PUBLIC;
+
+-- A C function (src/model_named.rs): a call site looks a name up once per snapshot, not
+-- once per row, with a read-only query on the registry; 42704 through ces_model_missing.
 CREATE FUNCTION ces_model(name text, version integer DEFAULT NULL) RETURNS ces_model
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN COALESCE(
-    (SELECT r.model FROM @extschema@.ces_model_registry r
-     WHERE r.name OPERATOR(pg_catalog.=) ces_model.name
-       AND (ces_model.version IS NULL OR r.version OPERATOR(pg_catalog.=) ces_model.version)
-     ORDER BY r.version DESC LIMIT 1),
-    @extschema@.ces_model_missing(ces_model.name, ces_model.version));
+    LANGUAGE c STABLE PARALLEL SAFE SUPPORT ces_model_support AS 'MODULE_PATHNAME', 'ces_model_named';
 COMMENT ON FUNCTION ces_model(text, integer) IS 'A published model by name; the latest version when version is NULL';
 
+-- A C function (src/model_type.rs): a call site builds the result once per distinct input.
 CREATE FUNCTION ces_model_at(model ces_model, as_of timestamptz) RETURNS ces_model
-LANGUAGE sql STABLE PARALLEL SAFE
-RETURN (CASE WHEN as_of IS NULL
-             THEN (model::pg_catalog.text::pg_catalog.jsonb OPERATOR(pg_catalog.-) 'as_of'::pg_catalog.text)::pg_catalog.text
-             ELSE pg_catalog.jsonb_set(model::pg_catalog.text::pg_catalog.jsonb, '{as_of}'::pg_catalog.text[],
-                                       pg_catalog.to_jsonb(as_of))::pg_catalog.text
-        END)::@extschema@.ces_model;
+    LANGUAGE c STABLE PARALLEL SAFE SUPPORT ces_model_support AS 'MODULE_PATHNAME', 'ces_model_at';
 COMMENT ON FUNCTION ces_model_at(ces_model, timestamptz) IS
     'The model with its as_of set (or cleared, for NULL): score a published model at a fixed instant';

@@ -2,6 +2,7 @@
 //! The aggregate support functions read their arguments straight from `fcinfo`
 //! instead of going through `#[pg_extern]` wrappers, which cost a measurable share per row.
 
+use crate::model_cache::ArgKind;
 use pgrx::pg_sys;
 use pgrx::pg_sys::{Datum, FunctionCallInfo, NullableDatum};
 
@@ -129,36 +130,51 @@ pub unsafe fn agg_context(fcinfo: FunctionCallInfo, who: &str) -> pg_sys::Memory
     ctx
 }
 
-/// Whether argument `n` of the current call (counting a transition function's state as
-/// argument 0) is a plan-time constant, so a value parsed from it can be reused for the
-/// whole execution without comparing bytes again. Aggregates look at their Aggref; plain
-/// functions at their FuncExpr.
-pub unsafe fn arg_is_const(fcinfo: FunctionCallInfo, n: usize) -> bool {
+/// How argument `n` of the current call (counting a transition function's state as
+/// argument 0) varies. A Const is `Literal`: a value parsed from it is reused for the whole
+/// execution without comparing bytes again. An aggregate's argument without Vars and
+/// without volatile functions (`ces_model('health')`, `ces_model_at(m, <constant>)`, a
+/// Param) is `Stable`: one value for a whole scan, changing only when the aggregate is
+/// rescanned. Plain functions look at their FuncExpr, and there only a Const counts; a
+/// window function's transition sees placeholder Params, so it is always `Varies`.
+pub unsafe fn arg_kind(fcinfo: FunctionCallInfo, n: usize) -> ArgKind {
     unsafe {
         let aggref = pg_sys::AggGetAggref(fcinfo);
         let expr: *mut pg_sys::Node = if !aggref.is_null() {
             // A transition function's first argument is the state; the Aggref lists only
             // the aggregate's own arguments.
             let Some(agg_arg) = n.checked_sub(1) else {
-                return false;
+                return ArgKind::Varies;
             };
             let te = list_nth((*aggref).args, agg_arg) as *mut pg_sys::TargetEntry;
             if te.is_null() {
-                return false;
+                return ArgKind::Varies;
             }
-            (*te).expr as *mut pg_sys::Node
+            let expr = (*te).expr as *mut pg_sys::Node;
+            if !expr.is_null()
+                && (*expr).type_ != pg_sys::NodeTag::T_Const
+                && !pg_sys::contain_var_clause(expr)
+                && !pg_sys::contain_volatile_functions_after_planning(expr.cast())
+            {
+                return ArgKind::Stable;
+            }
+            expr
         } else {
             let flinfo = (*fcinfo).flinfo;
             if flinfo.is_null() || (*flinfo).fn_expr.is_null() {
-                return false;
+                return ArgKind::Varies;
             }
             let fexpr = (*flinfo).fn_expr;
             if (*fexpr).type_ != pg_sys::NodeTag::T_FuncExpr {
-                return false;
+                return ArgKind::Varies;
             }
             list_nth((*(fexpr as *mut pg_sys::FuncExpr)).args, n) as *mut pg_sys::Node
         };
-        !expr.is_null() && (*expr).type_ == pg_sys::NodeTag::T_Const
+        if !expr.is_null() && (*expr).type_ == pg_sys::NodeTag::T_Const {
+            ArgKind::Literal
+        } else {
+            ArgKind::Varies
+        }
     }
 }
 

@@ -11,6 +11,8 @@ mod fmgr;
 mod history_agg;
 mod model_agg;
 mod model_cache;
+mod model_hoist;
+mod model_named;
 mod model_type;
 mod normalize;
 mod rollup_dist;

@@ -233,8 +233,8 @@ unsafe fn inverse(fcinfo: FunctionCallInfo, jsonb: bool) -> Datum {
     }
 }
 
-/// The usual row, scored outside the pg_guard frame: a live state, a constant model the
-/// call site has already parsed (and the state points at), an inline event name. This path
+/// The usual row, scored outside the pg_guard frame: a live state, a model the call site
+/// has already parsed that is the same for the whole scan (`model_cache::current`) (and the state points at), an inline event name. This path
 /// calls nothing in PostgreSQL and allocates nothing. Why it cannot panic, without relying
 /// on debug assertions: the state is used only when it points at this very model, so it
 /// was allocated with `model.len()` slots; `index_of` returns positions below that and
@@ -245,10 +245,11 @@ unsafe fn inverse(fcinfo: FunctionCallInfo, jsonb: bool) -> Datum {
 #[inline(always)]
 unsafe fn trans_fast(fcinfo: FunctionCallInfo) -> Option<Datum> {
     unsafe {
-        if fmgr::arg(fcinfo, MODEL_ARG).isnull {
+        let m = fmgr::arg(fcinfo, MODEL_ARG);
+        if m.isnull {
             return None;
         }
-        trans_fast_with(fcinfo, model_cache::constant::<Model>(fcinfo)?)
+        trans_fast_with(fcinfo, model_cache::current::<Model>(fcinfo, m.value)?)
     }
 }
 
@@ -727,6 +728,13 @@ pub struct ScoreModel {
     model: Model,
     anchor: Option<i64>,
     by_row: bool,
+    /// No caps: with an as_of argument (`ces_score(event, ts, model, as_of)`) each row's
+    /// points depend only on the row and its as_of, so the model scores by row.
+    no_caps: bool,
+    /// A lookback or a half-life: a row whose as_of argument is NULL is scored at now().
+    floating: bool,
+    /// The model at each as_of argument seen, for the models that keep a palloc'd state.
+    at: std::cell::RefCell<std::collections::HashMap<Option<i64>, Box<Model>>>,
 }
 
 fn parse_score_model(text: &str) -> Result<ScoreModel, CesError> {
@@ -734,8 +742,49 @@ fn parse_score_model(text: &str) -> Result<ScoreModel, CesError> {
     Ok(ScoreModel {
         anchor: summary::row_anchor(&model),
         by_row: summary::scores_by_row(&model),
+        no_caps: model.rules.iter().all(|r| r.cap.is_none()),
+        floating: model.lookback.is_some() || model.has_decay(),
+        at: Default::default(),
         model,
     })
+}
+
+/// `ces_score(event, ts, model, as_of)`: the as_of of each row comes as a fifth argument.
+const AS_OF_ARG: usize = 4;
+
+#[inline(always)]
+unsafe fn has_as_of_arg(fcinfo: FunctionCallInfo) -> bool {
+    unsafe { (*fcinfo).nargs as usize > AS_OF_ARG }
+}
+
+impl ScoreModel {
+    /// The anchor of a row scored by row at as_of argument `as_of`: `ces_model_at(model,
+    /// as_of)`'s `row_anchor`.
+    fn anchor_at(&self, as_of: Option<i64>) -> Option<i64> {
+        as_of.or_else(|| self.floating.then(time::now))
+    }
+
+    /// The model with its as_of replaced, as `ces_model_at` would make it (kept, since a
+    /// state points at it).
+    fn at(&self, as_of: Option<i64>) -> &Model {
+        let mut at = self.at.borrow_mut();
+        if !at.contains_key(&as_of) {
+            if at.len() >= ces_core::limits::MAX_CACHED_VALUES {
+                raise(CesError::limit(format!(
+                    "more than {} distinct as_of values in one ces_score call with a capped model",
+                    ces_core::limits::MAX_CACHED_VALUES
+                )));
+            }
+            let model = Model {
+                as_of,
+                ..self.model.clone()
+            };
+            at.insert(as_of, Box::new(model));
+        }
+        let m: *const Model = &**at.get(&as_of).expect("inserted");
+        // Boxed and never removed while the call site lives.
+        unsafe { &*m }
+    }
 }
 
 #[inline(always)]
@@ -749,11 +798,12 @@ fn sum_datum(x: f64) -> Datum {
     fmgr::f64_datum(if x.abs() < f64::MIN_POSITIVE { 0.0 } else { x })
 }
 
-/// The running sum plus the points of the row (`event`, `ts`).
+/// The running sum plus the points of the row (`event`, `ts`) at `anchor`.
 #[inline(always)]
 unsafe fn sum_row(
     fcinfo: FunctionCallInfo,
-    sm: &ScoreModel,
+    model: &Model,
+    anchor: Option<i64>,
     (event, ts): (Option<&[u8]>, Option<i64>),
 ) -> Datum {
     unsafe {
@@ -763,7 +813,7 @@ unsafe fn sum_row(
         } else {
             fmgr::f64_of(st.value)
         };
-        let points = event.and_then(|e| summary::row_points(&sm.model, sm.anchor, e, ts));
+        let points = event.and_then(|e| summary::row_points(model, anchor, e, ts));
         sum_datum(sum + points.unwrap_or(0.0))
     }
 }
@@ -772,14 +822,30 @@ pg_finfo_v1!(pg_finfo_ces_score_model_trans);
 /// The usual row runs outside the pg_guard frame (see `trans_fast`); it reads only the
 /// call site's cache and the row, and calls nothing in PostgreSQL. `sum_row` cannot panic
 /// either: `row_points` indexes with `get`, and the sum is float arithmetic.
+/// Also the transition of `ces_score(event, ts, model, as_of)`, which has a fifth argument.
 #[unsafe(no_mangle)]
 pub unsafe extern "C-unwind" fn ces_score_model_trans(fcinfo: FunctionCallInfo) -> Datum {
     unsafe {
-        if !fmgr::arg(fcinfo, MODEL_ARG).isnull {
-            if let Some(sm) = model_cache::constant::<ScoreModel>(fcinfo) {
-                let fast = if sm.by_row {
-                    fmgr::inline_text_arg(fcinfo, 1)
-                        .map(|e| sum_row(fcinfo, sm, (e, fmgr::i64_arg(fcinfo, 2))))
+        let m = fmgr::arg(fcinfo, MODEL_ARG);
+        if !m.isnull {
+            if let Some(sm) = model_cache::current::<ScoreModel>(fcinfo, m.value) {
+                let fast = if has_as_of_arg(fcinfo) {
+                    // NULL as_of (now()) and capped models take the guarded path.
+                    match (sm.no_caps, fmgr::i64_arg(fcinfo, AS_OF_ARG)) {
+                        (true, Some(as_of)) => fmgr::inline_text_arg(fcinfo, 1).map(|e| {
+                            sum_row(
+                                fcinfo,
+                                &sm.model,
+                                Some(as_of),
+                                (e, fmgr::i64_arg(fcinfo, 2)),
+                            )
+                        }),
+                        _ => None,
+                    }
+                } else if sm.by_row {
+                    fmgr::inline_text_arg(fcinfo, 1).map(|e| {
+                        sum_row(fcinfo, &sm.model, sm.anchor, (e, fmgr::i64_arg(fcinfo, 2)))
+                    })
                 } else {
                     trans_fast_with(fcinfo, &sm.model)
                 };
@@ -802,10 +868,28 @@ unsafe extern "C-unwind" fn score_model_trans_guarded(fcinfo: FunctionCallInfo) 
         }
         let sm: &ScoreModel =
             model_cache::parsed_stable(fcinfo, MODEL_ARG, m.value, Source::Text, parse_score_model);
-        if sm.by_row && model_cache::constant::<ScoreModel>(fcinfo).is_some() {
-            sum_row(fcinfo, sm, fmgr::event_ts_args(fcinfo))
+        // By row only when every row of the scan has this model (so every group, and every
+        // worker of a parallel plan, keeps the same kind of state).
+        let whole_scan = model_cache::current::<ScoreModel>(fcinfo, m.value).is_some();
+        let (by_row, model, anchor) = if has_as_of_arg(fcinfo) {
+            let as_of = fmgr::i64_arg(fcinfo, AS_OF_ARG);
+            if sm.no_caps && whole_scan {
+                (true, &sm.model, sm.anchor_at(as_of))
+            } else {
+                (false, sm.at(as_of), None)
+            }
         } else {
-            trans_with(fcinfo, &sm.model)
+            (sm.by_row && whole_scan, &sm.model, sm.anchor)
+        };
+        // A state of the other kind can only come from another model in the same group.
+        let st = fmgr::arg(fcinfo, 0);
+        if !st.isnull && st.value.value() != NOTHING_COUNTED && is_sum(st.value) != by_row {
+            model_changed();
+        }
+        if by_row {
+            sum_row(fcinfo, model, anchor, fmgr::event_ts_args(fcinfo))
+        } else {
+            trans_with(fcinfo, model)
         }
     }
 }

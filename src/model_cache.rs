@@ -6,9 +6,11 @@
 
 use crate::error::OrRaise;
 use crate::fmgr;
+use ces_core::limits::{MAX_CACHED_BYTES, MAX_CACHED_VALUES};
 use ces_core::CesError;
-use pgrx::pg_sys::{Datum, FunctionCallInfo};
+use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
 use pgrx::PgMemoryContexts;
+use std::collections::HashMap;
 
 /// How an argument's datum becomes the text its parser reads.
 #[derive(Clone, Copy)]
@@ -19,10 +21,27 @@ pub enum Source {
     Text,
 }
 
+/// How a call site's argument varies, decided once from its expression.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ArgKind {
+    /// A plan-time constant: the first value parsed is the value, never compared again.
+    Literal,
+    /// No Vars and nothing volatile (a named model, `ces_model_at(m, <constant>)`, an
+    /// InitPlan or query parameter): one value for a whole scan, which may change only when
+    /// the aggregate is rescanned, so the current value is confirmed by comparing bytes.
+    Stable,
+    /// Anything else: a value per row.
+    Varies,
+}
+
+/// Parsed values by their bytes. `last` points into `map` (the boxed key and value never
+/// move while the entry lives): most rows repeat the previous value and never hash.
 struct Cache<T> {
-    entries: Vec<(Vec<u8>, Box<T>)>,
-    last: usize,
-    constant: bool,
+    map: HashMap<Box<[u8]>, Box<T>>,
+    last: Option<(*const [u8], *const T)>,
+    kind: ArgKind,
+    /// Estimated bytes of the entries, against `MAX_CACHED_BYTES`.
+    cost: usize,
 }
 
 /// At most this many distinct values are kept per call site, unless `keep_all`.
@@ -41,7 +60,8 @@ pub unsafe fn parsed<'a, T: 'static>(
     unsafe { lookup(fcinfo, argno, d, source, parse, false) }
 }
 
-/// Like `parsed`, for values that aggregate states point at: nothing is ever evicted.
+/// Like `parsed`, for values that aggregate states point at: nothing is ever evicted, and
+/// more than `MAX_CACHED_VALUES` values (or `MAX_CACHED_BYTES`) raise 54000.
 #[inline(always)]
 pub unsafe fn parsed_stable<'a, T: 'static>(
     fcinfo: FunctionCallInfo,
@@ -60,10 +80,29 @@ pub unsafe fn parsed_stable<'a, T: 'static>(
 pub unsafe fn constant<'a, T: 'static>(fcinfo: FunctionCallInfo) -> Option<&'a T> {
     unsafe {
         let cache = (*(*fcinfo).flinfo).fn_extra as *const Cache<T>;
-        if cache.is_null() || !(*cache).constant {
+        if cache.is_null() || (*cache).kind != ArgKind::Literal {
             return None;
         }
-        (*cache).entries.first().map(|(_, v)| &**v)
+        (*cache).last.map(|(_, v)| &*v)
+    }
+}
+
+/// The parsed value of argument datum `d` when the call site's argument is the same for a
+/// whole scan (`Literal`, or `Stable` with the bytes of the value parsed last), else None.
+/// Like `constant`, it reads only the cache and `d` (inline bytes), and never raises.
+#[inline(always)]
+pub unsafe fn current<'a, T: 'static>(fcinfo: FunctionCallInfo, d: Datum) -> Option<&'a T> {
+    unsafe {
+        let cache = (*(*fcinfo).flinfo).fn_extra as *const Cache<T>;
+        if cache.is_null() {
+            return None;
+        }
+        let (key, value) = (*cache).last?;
+        match (*cache).kind {
+            ArgKind::Literal => Some(&*value),
+            ArgKind::Stable => (fmgr::varlena_inline(d)? == &*key).then(|| &*value),
+            ArgKind::Varies => None,
+        }
     }
 }
 
@@ -84,8 +123,10 @@ unsafe fn lookup<'a, T: 'static>(
         if !cache.is_null() {
             let c = &mut *cache;
             let bytes = fmgr::varlena_bytes(d);
-            if c.entries[c.last].0 == bytes {
-                return &c.entries[c.last].1;
+            if let Some((key, value)) = c.last {
+                if &*key == bytes {
+                    return &*value;
+                }
             }
             return miss(c, bytes, d, source, parse, keep_all);
         }
@@ -94,7 +135,16 @@ unsafe fn lookup<'a, T: 'static>(
 }
 
 impl<T> Cache<T> {
-    /// The entry for `key`, parsed from `text()` when there is none yet.
+    fn new(kind: ArgKind) -> Cache<T> {
+        Cache {
+            map: HashMap::new(),
+            last: None,
+            kind,
+            cost: 0,
+        }
+    }
+
+    /// The entry for `key`, parsed from `text()` when there is none yet: one hash lookup.
     fn find_or_parse<'a>(
         &mut self,
         key: &[u8],
@@ -102,19 +152,47 @@ impl<T> Cache<T> {
         parse: fn(&str) -> Result<T, CesError>,
         keep_all: bool,
     ) -> &'a T {
-        if let Some(i) = self.entries.iter().position(|(k, _)| k == key) {
-            self.last = i;
-        } else {
-            let value = Box::new(parse(&text()).or_raise());
-            if !keep_all && self.entries.len() >= MAX_ENTRIES {
-                self.entries.clear();
+        let value: *const T = match self.map.get_key_value(key) {
+            Some((k, v)) => {
+                self.last = Some((&**k as *const [u8], &**v as *const T));
+                &**v
             }
-            self.entries.push((key.to_vec(), value));
-            self.last = self.entries.len() - 1;
-        }
-        // Boxed: the address stays valid while the cache lives (the call site's context).
-        unsafe { &*(&*self.entries[self.last].1 as *const T) }
+            None => {
+                let value = Box::new(parse(&text()).or_raise());
+                let cost = key.len().saturating_mul(4).saturating_add(256);
+                if keep_all {
+                    if self.map.len() >= MAX_CACHED_VALUES
+                        || self.cost.saturating_add(cost) > MAX_CACHED_BYTES
+                    {
+                        too_many_values(self.map.len());
+                    }
+                } else if self.map.len() >= MAX_ENTRIES {
+                    self.map.clear();
+                    self.cost = 0;
+                }
+                self.cost += cost;
+                let key: Box<[u8]> = key.into();
+                let k = &*key as *const [u8];
+                let v = &*value as *const T;
+                self.map.insert(key, value);
+                self.last = Some((k, v));
+                v
+            }
+        };
+        // Boxed: the address stays valid while the entry lives (the call site's context).
+        unsafe { &*value }
     }
+}
+
+#[cold]
+fn too_many_values(n: usize) -> ! {
+    crate::error::raise(
+        CesError::limit(format!(
+            "more than {n} distinct models in one aggregate call (limits: {MAX_CACHED_VALUES} values, {} MiB)",
+            MAX_CACHED_BYTES >> 20
+        ))
+        .with_hint("for one as_of per group, use ces_score(event, ts, model, as_of) instead of ces_model_at(model, as_of) per row"),
+    )
 }
 
 #[cold]
@@ -149,11 +227,7 @@ unsafe fn first<'a, T: 'static>(
     parse: fn(&str) -> Result<T, CesError>,
 ) -> &'a T {
     unsafe {
-        let cache = Cache {
-            entries: Vec::new(),
-            last: 0,
-            constant: fmgr::arg_is_const(fcinfo, argno),
-        };
+        let cache = Cache::new(fmgr::arg_kind(fcinfo, argno));
         (*install(fcinfo, cache)).find_or_parse(
             fmgr::varlena_bytes(d),
             || text_of(d, source),
@@ -184,18 +258,13 @@ pub unsafe fn parsed_key<'a, T: 'static>(
     unsafe {
         let mut cache = (*(*fcinfo).flinfo).fn_extra as *mut Cache<T>;
         if cache.is_null() {
-            cache = install(
-                fcinfo,
-                Cache {
-                    entries: Vec::new(),
-                    last: 0,
-                    constant: false,
-                },
-            );
+            cache = install(fcinfo, Cache::new(ArgKind::Varies));
         }
         let c = &mut *cache;
-        if c.entries.get(c.last).is_some_and(|(k, _)| k == key) {
-            return &c.entries[c.last].1;
+        if let Some((k, v)) = c.last {
+            if &*k == key {
+                return &*v;
+            }
         }
         c.find_or_parse(
             key,
@@ -203,5 +272,66 @@ pub unsafe fn parsed_key<'a, T: 'static>(
             parse,
             true,
         )
+    }
+}
+
+/// The last result of a function whose result depends only on its arguments, kept per call
+/// site: `ces_model_at(ces_model('health'::text), <constant>)` and
+/// `ces_model(weights, as_of => now())` are built once, not once per row.
+struct Memo {
+    /// The arguments' bytes: a short fixed part (flags, as_of) and a varlena's bytes.
+    head: Vec<u8>,
+    body: Vec<u8>,
+    out: *mut pg_sys::varlena,
+}
+
+/// The varlena `make()` returns for arguments `head` and `body` (their bytes, unambiguously
+/// split: `head` has a fixed layout per call site), or the one made for the same arguments by
+/// this call site's previous call.
+#[inline(always)]
+pub unsafe fn memo(
+    fcinfo: FunctionCallInfo,
+    head: &[u8],
+    body: &[u8],
+    make: impl FnOnce() -> Vec<u8>,
+) -> Datum {
+    unsafe { memo_hit(fcinfo, head, body).unwrap_or_else(|| memo_miss(fcinfo, head, body, make())) }
+}
+
+/// The previous result when the arguments are the same; reads only the cache (never raises).
+#[inline(always)]
+pub unsafe fn memo_hit(fcinfo: FunctionCallInfo, head: &[u8], body: &[u8]) -> Option<Datum> {
+    unsafe {
+        let cache = (*(*fcinfo).flinfo).fn_extra as *const Memo;
+        (!cache.is_null() && (*cache).head == head && (*cache).body == body)
+            .then(|| Datum::from((*cache).out))
+    }
+}
+
+#[cold]
+unsafe fn memo_miss(fcinfo: FunctionCallInfo, head: &[u8], body: &[u8], bytes: Vec<u8>) -> Datum {
+    unsafe {
+        let flinfo = (*fcinfo).flinfo;
+        let cache = (*flinfo).fn_extra as *mut Memo;
+        let mut mcx = PgMemoryContexts::For((*flinfo).fn_mcxt);
+        let out = mcx.switch_to(|_| fmgr::varlena_from(&bytes));
+        if cache.is_null() {
+            let memo = Memo {
+                head: head.to_vec(),
+                body: body.to_vec(),
+                out,
+            };
+            (*flinfo).fn_extra = mcx.leak_and_drop_on_delete(memo).cast();
+        } else {
+            // The previous result was for an earlier row, which is done with it.
+            pg_sys::pfree((*cache).out.cast());
+            let c = &mut *cache;
+            c.head.clear();
+            c.head.extend_from_slice(head);
+            c.body.clear();
+            c.body.extend_from_slice(body);
+            c.out = out;
+        }
+        Datum::from(out)
     }
 }

@@ -2,9 +2,12 @@
 //! Input accepts a full model or a bare weights object, so an uncast literal such as
 //! '{"login":1}' works wherever a model is expected.
 
+use crate::error::raise;
 use crate::error::OrRaise;
 use crate::fmgr::{self, pg_finfo_v1};
+use crate::model_cache;
 use crate::time::{interval_micros, PgTime};
+use ces_core::time::{TS_INFINITY, TS_NEG_INFINITY};
 use ces_core::{CesError, Model};
 use pgrx::pg_sys::{Datum, FunctionCallInfo};
 use pgrx::{pg_guard, FromDatum};
@@ -54,29 +57,14 @@ pub fn is_model_name(text: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.'))
 }
 
-/// The canonical text of the latest version of model `name`, through `ces_model(name, NULL)`
-/// in this extension's schema; it raises 42704 with the known names when there is none.
+/// The canonical text of the latest version of model `name`; 42704 with the known names
+/// when there is none.
 unsafe fn registry_lookup(fcinfo: FunctionCallInfo, name: &str) -> String {
     unsafe {
-        let nsp = pgrx::pg_sys::get_func_namespace((*(*fcinfo).flinfo).fn_oid);
-        let schema = std::ffi::CStr::from_ptr(pgrx::pg_sys::quote_identifier(
-            pgrx::pg_sys::get_namespace_name(nsp),
-        ));
-        let query = format!(
-            "SELECT {}.ces_model($1::pg_catalog.text, NULL::pg_catalog.int4)::pg_catalog.text",
-            fmgr::utf8(schema.to_bytes(), "schema name")
-        );
-        // A read-only SPI query: a lookup must not assign a transaction ID, so it works in
-        // READ ONLY transactions, parallel workers and on a hot standby (Spi::get_one_* runs
-        // as an update, which marks the transaction as writing).
-        pgrx::spi::Spi::connect(|client| {
-            client
-                .select(query.as_str(), Some(1), &[name.into()])?
-                .first()
-                .get_one::<String>()
-        })
-        .unwrap_or_else(|e| pgrx::error!("model lookup failed: {e}"))
-        .unwrap_or_else(|| pgrx::error!("model \"{name}\" does not exist"))
+        match crate::model_named::lookup(fcinfo, name.into(), None) {
+            Some(bytes) => fmgr::utf8(&bytes, "ces_model").to_owned(),
+            None => crate::model_named::missing(fcinfo, name.into(), None),
+        }
     }
 }
 
@@ -115,7 +103,8 @@ pub unsafe extern "C-unwind" fn ces_model_send(fcinfo: FunctionCallInfo) -> Datu
 
 pg_finfo_v1!(pg_finfo_ces_model_make);
 /// `ces_model(weights jsonb, half_life interval, lookback interval, as_of timestamptz)`.
-/// NULL weights give NULL; NULL options mean "not set".
+/// NULL weights give NULL; NULL options mean "not set". Built once per distinct input at a
+/// call site, so `as_of => now()` (not a plan-time constant) costs nothing per row.
 #[pg_guard]
 #[unsafe(no_mangle)]
 pub unsafe extern "C-unwind" fn ces_model_make(fcinfo: FunctionCallInfo) -> Datum {
@@ -124,24 +113,106 @@ pub unsafe extern "C-unwind" fn ces_model_make(fcinfo: FunctionCallInfo) -> Datu
         if weights.isnull {
             return fmgr::return_null(fcinfo);
         }
-        let interval = |i: usize| -> Option<i64> {
+        // The options' bytes, each behind a presence byte, and the weights' bytes.
+        let jsonb = fmgr::varlena_bytes(weights.value);
+        let mut key = [0u8; 43];
+        for (i, at) in [(1, 0), (2, 17)] {
             let a = fmgr::arg(fcinfo, i);
-            if a.isnull {
-                return None;
+            if !a.isnull {
+                let iv = &*a.value.cast_mut_ptr::<pgrx::pg_sys::Interval>();
+                key[at] = 1;
+                key[at + 1..at + 9].copy_from_slice(&iv.time.to_le_bytes());
+                key[at + 9..at + 13].copy_from_slice(&iv.day.to_le_bytes());
+                key[at + 13..at + 17].copy_from_slice(&iv.month.to_le_bytes());
             }
-            let iv = pgrx::datum::Interval::from_datum(a.value, false).expect("non-null interval");
-            Some(interval_micros(&iv).map_err(CesError::invalid).or_raise())
-        };
-        let half_life = interval(1);
-        let lookback = interval(2);
-        let as_of = fmgr::arg(fcinfo, 3);
-        let as_of = (!as_of.isnull).then(|| as_of.value.value() as i64);
-        // Valid jsonb, but serde_json refuses nesting deeper than 128 levels: 22023, not a panic.
-        let json: serde_json::Value =
-            serde_json::from_str(&fmgr::jsonb_text(weights.value, "weights"))
-                .map_err(|e| CesError::invalid(format!("invalid weights: {e}")))
-                .or_raise();
-        let model = Model::build(&json, half_life, lookback, as_of, &PgTime).or_raise();
-        model_datum(&model)
+        }
+        let as_of = fmgr::i64_arg(fcinfo, 3);
+        if let Some(t) = as_of {
+            key[34] = 1;
+            key[35..43].copy_from_slice(&t.to_le_bytes());
+        }
+        model_cache::memo(fcinfo, &key, jsonb, || {
+            let interval = |i: usize| -> Option<i64> {
+                let a = fmgr::arg(fcinfo, i);
+                if a.isnull {
+                    return None;
+                }
+                let iv =
+                    pgrx::datum::Interval::from_datum(a.value, false).expect("non-null interval");
+                Some(interval_micros(&iv).map_err(CesError::invalid).or_raise())
+            };
+            let half_life = interval(1);
+            let lookback = interval(2);
+            // Valid jsonb, but serde_json refuses nesting deeper than 128 levels: 22023, not a panic.
+            let json: serde_json::Value =
+                serde_json::from_str(&fmgr::jsonb_text(weights.value, "weights"))
+                    .map_err(|e| CesError::invalid(format!("invalid weights: {e}")))
+                    .or_raise();
+            let model = Model::build(&json, half_life, lookback, as_of, &PgTime).or_raise();
+            model.to_json().into_bytes()
+        })
+    }
+}
+
+pg_finfo_v1!(pg_finfo_ces_model_at);
+/// `ces_model_at(model, as_of)`: the model with its as_of set, or cleared for NULL. Built
+/// once per distinct input at a call site (`model_cache::memo`), by splicing the canonical
+/// text when it can be (no parse: one as_of per row stays cheap). A repeated input is
+/// answered outside the pg_guard frame (it reads the cache and the arguments only).
+#[unsafe(no_mangle)]
+pub unsafe extern "C-unwind" fn ces_model_at(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe {
+        let m = fmgr::arg(fcinfo, 0);
+        if !m.isnull {
+            if let Some(bytes) = fmgr::varlena_inline(m.value) {
+                if let Some(d) = model_cache::memo_hit(fcinfo, &as_of_head(fcinfo), bytes) {
+                    return d;
+                }
+            }
+        }
+        model_at_guarded(fcinfo)
+    }
+}
+
+/// `ces_model_at`'s as_of argument as the fixed part of its memo key.
+#[inline(always)]
+unsafe fn as_of_head(fcinfo: FunctionCallInfo) -> [u8; 9] {
+    unsafe {
+        fmgr::i64_arg(fcinfo, 1).map_or([0; 9], |t| {
+            let mut k = [1; 9];
+            k[1..].copy_from_slice(&t.to_le_bytes());
+            k
+        })
+    }
+}
+
+#[pg_guard]
+#[inline(never)]
+unsafe extern "C-unwind" fn model_at_guarded(fcinfo: FunctionCallInfo) -> Datum {
+    unsafe {
+        let m = fmgr::arg(fcinfo, 0);
+        if m.isnull {
+            return fmgr::return_null(fcinfo);
+        }
+        let as_of = fmgr::i64_arg(fcinfo, 1);
+        if as_of.is_some_and(|t| t == TS_INFINITY || t == TS_NEG_INFINITY) {
+            raise(
+                CesError::invalid("model as_of must be finite, got infinity")
+                    .with_hint("leave as_of NULL to score at now()"),
+            );
+        }
+        let bytes = fmgr::varlena_bytes(m.value);
+        model_cache::memo(fcinfo, &as_of_head(fcinfo), bytes, || {
+            let text = fmgr::utf8(bytes, "ces_model");
+            ces_core::model::with_as_of(text, as_of)
+                .unwrap_or_else(|| {
+                    Model {
+                        as_of,
+                        ..parse_model(text).or_raise()
+                    }
+                    .to_json()
+                })
+                .into_bytes()
+        })
     }
 }

@@ -40,4 +40,6 @@ check "a name cast in ces_score" "SELECT sum(s) FROM (SELECT account, ces_score(
 check "ces_model(name)" "SELECT sum(s) FROM (SELECT account, ces_score(event, ts, ces_model('health'::text)) s FROM events GROUP BY 1) x"
 check "the generated score view" "SELECT sum(score) FROM health_scores"
 check "a READ ONLY name lookup in a parallel plan" "SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0; SELECT sum(s) FROM (SELECT account, ces_score(event, ts, 'health'::text::ces_model) s FROM events GROUP BY 1) x"
+check "ces_model(name) and ces_model_at in a parallel plan" "SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET min_parallel_table_scan_size = 0; SELECT sum(s) FROM (SELECT account, ces_score(event, ts, ces_model_at(ces_model('health'::text), NULL)) s FROM events GROUP BY 1) x"
+check "the as_of argument, one per account" "SELECT sum(s) FROM (SELECT account, ces_score(event, ts, ces_model('health'::text), NULL) s FROM events GROUP BY 1) x"
 exit "$status"

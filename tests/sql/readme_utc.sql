@@ -120,6 +120,12 @@ CREATE VIEW follows_health AS SELECT ces_model(name => 'health') AS model;  -- t
 CREATE VIEW pinned_health AS SELECT 'health'::ces_model AS model;         -- the version of today, forever
 SELECT pg_get_viewdef('follows_health') AS follows, pg_get_viewdef('pinned_health') AS pinned;
 
+SELECT e.account, round(ces_score(e.event, e.ts, ces_model('health'::text), d.renews)::numeric, 2) AS score_at_renewal
+FROM events e
+JOIN (VALUES ('acme', timestamptz '2026-11-24 00:00+00'), ('globex', '2026-11-20 00:00+00'),
+             ('initech', '2026-11-22 12:00+00')) d(account, renews) USING (account)
+GROUP BY e.account, d.renews ORDER BY e.account;
+
 -- Pinned to an instant so this example always prints the same; in production leave as_of
 -- out and the view scores at now().
 SELECT ces_define_model('health_nov24', ces_model_at(ces_model('health'), '2026-11-24 00:00+00'));

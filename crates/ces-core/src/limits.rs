@@ -31,3 +31,13 @@ pub const MAX_WEIGHT: f64 = 1e15;
 /// events do not overlap in time), so that it can drop those that leave the window. Beyond
 /// this, the two closest ranges are merged; a window start falling between them then raises.
 pub const MAX_ROLLUP_RANGES: usize = 256;
+
+/// Distinct values (models, weights, bands) one call site keeps parsed while aggregate
+/// states point at them: a query whose rows carry more distinct models than this, such as
+/// `ces_model_at(m, r.renews)` over a million accounts, raises instead of growing without
+/// bound. `ces_score(event, ts, model, as_of)` keeps one model for every as_of.
+pub const MAX_CACHED_VALUES: usize = 1_000_000;
+
+/// Estimated bytes of the parsed values one call site keeps (their text, three times over
+/// for the parsed form, plus 256 bytes each).
+pub const MAX_CACHED_BYTES: usize = 256 << 20;

@@ -365,6 +365,27 @@ fn number(x: f64) -> Value {
     }
 }
 
+/// The canonical text of a model, given its canonical text, with its as_of replaced (or
+/// cleared for None) without parsing it: canonical keys are sorted, so `"as_of"` comes
+/// first. None when `text` does not have that shape; the caller then parses it.
+pub fn with_as_of(text: &str, as_of: Option<i64>) -> Option<String> {
+    const AS_OF: &str = "{\"as_of\":\"";
+    let rest = match text.strip_prefix(AS_OF) {
+        Some(r) => r[r.find('"')? + 1..].strip_prefix(',')?,
+        None => text.strip_prefix('{')?,
+    };
+    if !["\"half_life\":", "\"lookback\":", "\"weights\":"]
+        .iter()
+        .any(|k| rest.starts_with(k))
+    {
+        return None;
+    }
+    Some(match as_of {
+        Some(t) => format!("{AS_OF}{}\",{rest}", format_timestamp(t)),
+        None => format!("{{{rest}"),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -453,5 +474,34 @@ mod tests {
                 .contains("lookback must be positive, got \"-1 day\"")
         );
         assert!(Model::build(&w, None, None, Some(TS_INFINITY), &SimpleTime).is_err());
+    }
+
+    #[test]
+    fn with_as_of_splices_the_canonical_text() {
+        let at = ts("2026-10-01 00:00:00+00");
+        for text in [
+            r#"{"login":1,"as_of":1}"#,
+            r#"{"weights":{"as_of":2,"login":1}}"#,
+            r#"{"weights":{"login":1},"half_life":"7 days","lookback":"30 days","as_of":"2026-09-01 12:30:00+00"}"#,
+            r#"{"weights":{"login":1},"lookback":"30 days"}"#,
+        ] {
+            let m = Model::parse_json(text, &SimpleTime).unwrap();
+            for as_of in [
+                None,
+                Some(at),
+                Some(at + 1),
+                Some(-86_400_000_000 * 800_000),
+            ] {
+                let want = Model { as_of, ..m.clone() }.to_json();
+                assert_eq!(
+                    with_as_of(&m.to_json(), as_of).as_deref(),
+                    Some(want.as_str()),
+                    "{text}"
+                );
+            }
+        }
+        assert_eq!(with_as_of("[1]", None), None);
+        assert_eq!(with_as_of(r#"{"as_of":"x"}"#, None), None);
+        assert_eq!(with_as_of(r#"{"zz":1}"#, None), None);
     }
 }
