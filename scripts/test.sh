@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the pure-Rust core (cargo test), then the SQL regression suite
-# (pg_regress against a throwaway cluster). Idempotent; installs what is missing first.
+# (pg_regress against a throwaway cluster), the shell tests and the quick bench on
+# PostgreSQL 15, then the suite, dump/restore and upgrade tests on PostgreSQL 18
+# (scripts/pg18.sh). Idempotent; installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -30,8 +32,15 @@ status=0
 if [[ $status -ne 0 ]]; then
     cat "$OUT/regression.diffs" 2>/dev/null | head -200
 fi
-passed=$(grep -cE '\.\.\. ok' "$OUT/summary.log" || true)
-failed=$(grep -cE '\.\.\. FAILED' "$OUT/summary.log" || true)
+read -r passed failed < <(regress_counts "$OUT/summary.log")
+
+# plpgsql_check is packaged for PostgreSQL 15 here, so the lint runs on this leg only.
+echo "== SQL lint: plpgsql_check over every plpgsql function (tests/sql/lint.sql)"
+"$(pg_config --pkglibdir)/pgxs/src/test/regress/pg_regress" \
+    --use-existing --dbname=ces_regress --host=/tmp --port="$PORT" --user=postgres \
+    --inputdir="$ROOT/tests" --outputdir="$OUT/lint" --bindir="$PG_BINDIR" lint | tee "$OUT/lint.log" || status=1
+read -r p f < <(regress_counts "$OUT/lint.log")
+passed=$((passed + p)); failed=$((failed + f))
 
 echo "== shell tests"
 for t in tests/*.sh; do
@@ -39,6 +48,12 @@ for t in tests/*.sh; do
 done
 echo "== quick benchmark (correctness only, no timing asserted)"
 if bash bench/run.sh quick; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+if bash bench/named.sh quick; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+
+echo "== PostgreSQL 18: the same pg_regress suite, dump/restore and upgrade tests (scripts/pg18.sh)"
+bash scripts/pg18.sh || status=1
+read -r p18 f18 <"$ROOT/target/pg18/counts"
+passed=$((passed + p18)); failed=$((failed + f18))
 
 echo "== server logs: no backend crashed during the run"
 crashes="$(cluster_crashes "$ROOT/target")"

@@ -152,7 +152,10 @@ pub unsafe fn lookup(
              AND ($2 IS NULL OR r.version OPERATOR(pg_catalog.=) $2) ORDER BY r.version DESC LIMIT 1",
             qualified(fcinfo, "ces_model_registry")
         );
-        let args = [name, version_arg(version)];
+        let args = [
+            name,
+            version.map_or_else(DatumWithOid::null::<i32>, DatumWithOid::from),
+        ];
         pgrx::spi::Spi::connect(|client| {
             let rows = client.select(query.as_str(), Some(1), &args)?;
             if rows.is_empty() {
@@ -168,14 +171,6 @@ pub unsafe fn lookup(
     }
 }
 
-/// The version as a query argument: an int4, or NULL for the latest.
-fn version_arg<'a>(version: Option<i32>) -> DatumWithOid<'a> {
-    match version {
-        Some(v) => DatumWithOid::from(v),
-        None => DatumWithOid::null::<i32>(),
-    }
-}
-
 /// Raises 42704 through `ces_model_missing`, which lists what exists.
 pub unsafe fn missing(fcinfo: FunctionCallInfo, name: DatumWithOid<'_>, version: Option<i32>) -> ! {
     unsafe {
@@ -183,7 +178,10 @@ pub unsafe fn missing(fcinfo: FunctionCallInfo, name: DatumWithOid<'_>, version:
             "SELECT {}($1, $2)::pg_catalog.text",
             qualified(fcinfo, "ces_model_missing")
         );
-        let args = [name, version_arg(version)];
+        let args = [
+            name,
+            version.map_or_else(DatumWithOid::null::<i32>, DatumWithOid::from),
+        ];
         let _ = pgrx::spi::Spi::connect(|client| {
             client.select(query.as_str(), Some(1), &args).map(|_| ())
         });

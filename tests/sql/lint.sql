@@ -1,6 +1,7 @@
 -- The SQL lint: plpgsql_check checks every plpgsql function of the extension (errors, other
 -- and extra warnings, and security warnings such as SQL injection through dynamic SQL). The
--- registry's trigger function is checked against its table. No row is the pass.
+-- registry's trigger function is checked against its table. No row is the pass. Not in
+-- tests/schedule: scripts/test.sh runs it on PostgreSQL 15, where plpgsql_check is packaged.
 BEGIN;
 CREATE EXTENSION plpgsql_check;
 SELECT count(*) AS plpgsql_functions
