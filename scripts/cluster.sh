@@ -75,3 +75,21 @@ regress_counts() {
     bad=$(grep -cE '^not ok [0-9]+|\.\.\. FAILED' "$1" || true)
     echo "$ok $bad"
 }
+
+# regress_run PG_REGRESS PORT OUT ARGS...: pg_regress (ARGS: --schedule=FILE or test names)
+# against database ces_regress of the cluster on PORT, made when missing; the summary goes to
+# OUT/summary.log, and the diffs are shown when a test fails. Returns pg_regress's status.
+regress_run() {
+    local pg_regress="$1" port="$2" out="$3" rc=0
+    shift 3
+    rm -rf "$out" && mkdir -p "$out"
+    psql -qXtA -h /tmp -p "$port" -U postgres -d postgres \
+        -c "SELECT 1 FROM pg_catalog.pg_database WHERE datname = 'ces_regress'" | grep -q 1 ||
+        psql -qX -h /tmp -p "$port" -U postgres -d postgres -c "CREATE DATABASE ces_regress" >/dev/null
+    "$pg_regress" --use-existing --dbname=ces_regress --host=/tmp --port="$port" --user=postgres \
+        --inputdir="$ROOT/tests" --outputdir="$out" --bindir="$PG_BINDIR" "$@" | tee "$out/summary.log" || rc=$?
+    if [[ $rc -ne 0 ]]; then
+        head -200 "$out/regression.diffs" 2>/dev/null || true
+    fi
+    return "$rc"
+}

@@ -36,18 +36,10 @@ DIR="$CACHE/cluster"
 rm -rf "$DIR"
 trap 'cluster_stop "$DIR"' EXIT
 cluster_start "$DIR" "$PORT"
-OUT="$CACHE/regress"
-rm -rf "$OUT" && mkdir -p "$OUT"
-psql -qX -d postgres -c "CREATE DATABASE ces_regress" >/dev/null
 status=0
-"$PG/lib/pgxs/src/test/regress/pg_regress" \
-    --use-existing --dbname=ces_regress --host=/tmp --port="$PORT" --user=postgres \
-    --inputdir="$ROOT/tests" --outputdir="$OUT" --bindir="$PG_BINDIR" \
-    --schedule="$ROOT/tests/schedule" | tee "$OUT/summary.log" || status=$?
-if [[ $status -ne 0 ]]; then
-    head -200 "$OUT/regression.diffs" 2>/dev/null || true
-fi
-read -r passed failed < <(regress_counts "$OUT/summary.log")
+regress_run "$PG/lib/pgxs/src/test/regress/pg_regress" "$PORT" "$CACHE/regress" --schedule="$ROOT/tests/schedule" ||
+    status=$?
+read -r passed failed < <(regress_counts "$CACHE/regress/summary.log")
 for t in tests/dump_restore.sh tests/upgrade.sh; do
     echo "pg18: $t"
     if bash "$t"; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi

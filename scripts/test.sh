@@ -21,25 +21,15 @@ PORT="${CES_TEST_PORT:-54329}"
 rm -rf "$DIR"
 trap 'cluster_stop "$DIR"' EXIT
 cluster_start "$DIR" "$PORT"
-OUT="$ROOT/target/regress"
-rm -rf "$OUT" && mkdir -p "$OUT"
-psql -qX -d postgres -c "CREATE DATABASE ces_regress" >/dev/null
+PG_REGRESS="$(pg_config --pkglibdir)/pgxs/src/test/regress/pg_regress"
 status=0
-"$(pg_config --pkglibdir)/pgxs/src/test/regress/pg_regress" \
-    --use-existing --dbname=ces_regress --host=/tmp --port="$PORT" --user=postgres \
-    --inputdir="$ROOT/tests" --outputdir="$OUT" --bindir="$PG_BINDIR" \
-    --schedule="$ROOT/tests/schedule" | tee "$OUT/summary.log" || status=$?
-if [[ $status -ne 0 ]]; then
-    cat "$OUT/regression.diffs" 2>/dev/null | head -200
-fi
-read -r passed failed < <(regress_counts "$OUT/summary.log")
+regress_run "$PG_REGRESS" "$PORT" "$ROOT/target/regress" --schedule="$ROOT/tests/schedule" || status=$?
+read -r passed failed < <(regress_counts "$ROOT/target/regress/summary.log")
 
 # plpgsql_check is packaged for PostgreSQL 15 here, so the lint runs on this leg only.
 echo "== SQL lint: plpgsql_check over every plpgsql function (tests/sql/lint.sql)"
-"$(pg_config --pkglibdir)/pgxs/src/test/regress/pg_regress" \
-    --use-existing --dbname=ces_regress --host=/tmp --port="$PORT" --user=postgres \
-    --inputdir="$ROOT/tests" --outputdir="$OUT/lint" --bindir="$PG_BINDIR" lint | tee "$OUT/lint.log" || status=1
-read -r p f < <(regress_counts "$OUT/lint.log")
+regress_run "$PG_REGRESS" "$PORT" "$ROOT/target/regress-lint" lint || status=1
+read -r p f < <(regress_counts "$ROOT/target/regress-lint/summary.log")
 passed=$((passed + p)); failed=$((failed + f))
 
 echo "== shell tests"
