@@ -31,3 +31,14 @@ pub const MAX_WEIGHT: f64 = 1e15;
 /// events do not overlap in time), so that it can drop those that leave the window. Beyond
 /// this, the two closest ranges are merged; a window start falling between them then raises.
 pub const MAX_ROLLUP_RANGES: usize = 256;
+
+/// Candidate half-lives one fit compares by cross-validation (`options.candidates`).
+pub const MAX_FIT_CANDIDATES: usize = 64;
+
+/// Feature cells one fit keeps in memory: labelled accounts × event types × candidate
+/// half-lives (8 bytes each, plus 4 per account and event type for the raw counts), so at
+/// most 160 MiB. Checked before each event type's columns are allocated.
+pub const MAX_FIT_CELLS: usize = 16 << 20;
+
+/// Folds of a fit's cross-validation (`options.k`).
+pub const MAX_FIT_FOLDS: usize = 20;
