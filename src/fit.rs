@@ -50,7 +50,9 @@ unsafe fn relation_name(rel: Oid) -> (String, String) {
 unsafe fn column(rel: Oid, relname: &str, name: &str, what: &str) -> String {
     unsafe {
         let c = CString::new(name).unwrap_or_else(|_| {
-            raise(CesError::invalid(format!("{what} contains a NUL character")))
+            raise(CesError::invalid(format!(
+                "{what} contains a NUL character"
+            )))
         });
         if pg_sys::get_attnum(rel, c.as_ptr()) == pg_sys::InvalidAttrNumber as i16 {
             sql_error(
@@ -105,7 +107,9 @@ unsafe fn for_each_row(
             pg_sys::CURSOR_OPT_NO_SCROLL as i32,
         );
         if portal.is_null() {
-            raise(CesError::invalid(format!("could not open a cursor for: {query}")));
+            raise(CesError::invalid(format!(
+                "could not open a cursor for: {query}"
+            )));
         }
         let scratch = pg_sys::AllocSetContextCreateExtended(
             pg_sys::CurrentMemoryContext,
@@ -153,9 +157,7 @@ unsafe fn baseline_model(fcinfo: FunctionCallInfo, v: &serde_json::Value) -> ces
         };
         let nsp = pg_sys::get_func_namespace((*(*fcinfo).flinfo).fn_oid);
         let schema = cstr_string(pg_sys::quote_identifier(pg_sys::get_namespace_name(nsp)));
-        let query = format!(
-            "SELECT $1::pg_catalog.text::{schema}.ces_model::pg_catalog.text"
-        );
+        let query = format!("SELECT $1::pg_catalog.text::{schema}.ces_model::pg_catalog.text");
         let canonical = pgrx::spi::Spi::connect(|client| {
             client
                 .select(query.as_str(), Some(1), &[text.as_str().into()])?
@@ -225,9 +227,7 @@ unsafe fn run(fcinfo: FunctionCallInfo) -> FitReport {
             },
         );
         if skipped > 0 {
-            pgrx::notice!(
-                "ces_fit: skipped {skipped} outcome rows with a NULL account or outcome"
-            );
+            pgrx::notice!("ces_fit: skipped {skipped} outcome rows with a NULL account or outcome");
         }
         let mut features =
             Features::new(labels, opts.candidates.clone(), as_of, opts.lookback).or_raise();
@@ -243,7 +243,10 @@ unsafe fn run(fcinfo: FunctionCallInfo) -> FitReport {
         let mut args = vec![(pg_sys::TIMESTAMPTZOID, Datum::from(as_of))];
         if let (Some(lb), None) = (opts.lookback, &opts.baseline) {
             query.push_str(&format!(" AND {ev_ts} OPERATOR(pg_catalog.>) $2"));
-            args.push((pg_sys::TIMESTAMPTZOID, Datum::from(as_of.saturating_sub(lb))));
+            args.push((
+                pg_sys::TIMESTAMPTZOID,
+                Datum::from(as_of.saturating_sub(lb)),
+            ));
         }
         let mut failed: Option<CesError> = None;
         for_each_row(&query, &mut args, |tup, desc| {
