@@ -52,15 +52,18 @@ SELECT name, round(ces_auc(score, renewed)::numeric, 3) AS holdout_auc FROM scor
 -- counts, and scale × Σ coef × decayed count up to the rounding of points (2 digits: 5%).
 WITH r AS (
   SELECT * FROM ces_fit_report('fit_events', 'account', 'event', 'ts', 'fit_train', 'renewed', '2026-10-01 00:00+00')
-), x AS (
-  SELECT e.account,
-         sum(r.points * 0.5 ^ (extract(epoch FROM timestamptz '2026-10-01 00:00+00' - e.ts) / extract(epoch FROM r.half_life))) AS by_points,
-         sum(r.scale * r.coef * 0.5 ^ (extract(epoch FROM timestamptz '2026-10-01 00:00+00' - e.ts) / extract(epoch FROM r.half_life))) FILTER (WHERE r.kept) AS linear,
-         sum(abs(r.scale * r.coef) * 0.5 ^ (extract(epoch FROM timestamptz '2026-10-01 00:00+00' - e.ts) / extract(epoch FROM r.half_life))) FILTER (WHERE r.kept) AS size,
-         ces_score(e.event, e.ts, (SELECT ces_model_at(m, '2026-10-01 00:00+00') FROM fit_model)) AS score
+), d AS (
+  SELECT e.account, e.event, e.ts, r.points, r.coef, r.kept, r.scale,
+         coalesce(0.5 ^ (extract(epoch FROM timestamptz '2026-10-01 00:00+00' - e.ts) / extract(epoch FROM r.half_life)), 1) AS decay
   FROM fit_events e JOIN r ON r.event = e.event
   WHERE e.ts <= '2026-10-01 00:00+00' AND e.account IN (SELECT account FROM fit_train)
-  GROUP BY e.account
+), x AS (
+  SELECT account,
+         sum(points * decay) AS by_points,
+         sum(scale * coef * decay) FILTER (WHERE kept) AS linear,
+         sum(abs(scale * coef) * decay) FILTER (WHERE kept) AS size,
+         ces_score(event, ts, (SELECT ces_model_at(m, '2026-10-01 00:00+00') FROM fit_model)) AS score
+  FROM d GROUP BY account
 )
 SELECT count(*) AS accounts,
        bool_and(abs(score - by_points) <= 1e-9 * greatest(1, abs(score))) AS equals_points_times_features,

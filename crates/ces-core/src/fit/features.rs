@@ -14,13 +14,17 @@ use std::hash::{BuildHasherDefault, Hasher};
 /// Fewest accounts each outcome needs.
 pub const MIN_PER_CLASS: usize = 20;
 
-/// FNV-1a: account keys and event names are short; no per-process seed, so runs agree.
+/// FNV-1a, finalised: account keys and event names are short; no per-process seed, so runs agree.
 #[derive(Default)]
 pub struct Fnv(u64);
 
 impl Hasher for Fnv {
     fn finish(&self) -> u64 {
-        self.0
+        // FNV's low bits mix poorly and hash tables index by them: a SplitMix64 finaliser.
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
     }
     fn write(&mut self, bytes: &[u8]) {
         let mut h = if self.0 == 0 {

@@ -60,36 +60,31 @@ pub fn fit(
     let fold = cv::folds(&f.accounts, opts.k);
     let mut candidates = Vec::with_capacity(f.candidates.len());
     let mut best = 0;
+    let mut start = None;
+    let mut chosen = None;
     for (c, h) in f.candidates.iter().enumerate() {
         let x = f.matrix(c);
-        let a = if f.candidates.len() == 1 {
-            f64::NAN // nothing to choose: the cross-validated AUC is computed below
-        } else {
-            cv::cross_validate(&x, p, y, &fold, opts.k, opts.l2)?
-        };
+        let d = solver::Design::new(&x, p);
+        let a = cv::cross_validate(&d, y, &fold, opts.k, opts.l2, &mut start)?;
         progress(format!(
             "half-life {}: cross-validated AUC {:.4}",
             half_life_text(*h),
             a
         ));
-        if a > candidates
-            .get(best)
-            .map_or(f64::NEG_INFINITY, |b: &(Option<i64>, f64)| b.1)
+        if chosen.is_none()
+            || a > candidates
+                .get(best)
+                .map_or(f64::NEG_INFINITY, |b: &(Option<i64>, f64)| b.1)
         {
             best = c;
+            chosen = Some((x, d));
         }
         candidates.push((*h, a));
     }
-    let x = f.matrix(best);
-    let cv_auc = if f.candidates.len() == 1 {
-        let a = cv::cross_validate(&x, p, y, &fold, opts.k, opts.l2)?;
-        candidates[0].1 = a;
-        a
-    } else {
-        candidates[best].1
-    };
+    let (x, d) = chosen.expect("at least one candidate");
+    let cv_auc = candidates[best].1;
     let all: Vec<usize> = (0..y.len()).collect();
-    let m = solver::fit(&x, p, y, &all, opts.l2)?;
+    let m = solver::fit(&d, y, &all, opts.l2, start.as_deref())?;
     let kept: Vec<bool> = (0..p)
         .map(|j| m.se[j].is_finite() && m.coef[j].abs() >= 2.0 * m.se[j] && m.coef[j] != 0.0)
         .collect();

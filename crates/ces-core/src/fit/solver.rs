@@ -1,10 +1,24 @@
 //! L2-regularised logistic regression by Newton's method (IRLS) on a small dense system:
-//! features are standardised over the training rows, the intercept is not penalised, and a
-//! step that does not raise the penalised log-likelihood is halved. With an L2 strength
-//! above 0 the Hessian is positive definite, so separable or collinear data stay finite.
+//! features are standardised once (`Design`), the intercept is not penalised, and a step
+//! that lowers the penalised log-likelihood is halved. With an L2 strength above 0 the
+//! Hessian is positive definite, so separable or collinear data stay finite.
 
 use crate::error::CesError;
 use crate::interrupt::Ticker;
+
+/// The standardised design matrix: row-major, an intercept column first, then each
+/// non-constant feature as (x − mean) / sd over all rows. Folds fit on subsets of its rows.
+pub struct Design {
+    pub n: usize,
+    /// Columns: 1 + active features.
+    pub q: usize,
+    z: Vec<f64>,
+    p: usize,
+    mean: Vec<f64>,
+    sd: Vec<f64>,
+    /// Features that vary (the others get coefficient 0).
+    active: Vec<usize>,
+}
 
 /// A fitted model on the original (unstandardised) features.
 #[derive(Debug, Clone)]
@@ -14,182 +28,217 @@ pub struct Logistic {
     /// Standard errors of `coef` (from the penalised Hessian); infinite for a constant feature.
     pub se: Vec<f64>,
     pub iterations: usize,
+    /// The coefficients on the design's columns (a warm start for the next fit).
+    pub beta: Vec<f64>,
 }
 
 const MAX_ITERATIONS: usize = 100;
 
-/// log(1 + e^x) without overflow.
-#[inline]
-fn softplus(x: f64) -> f64 {
-    if x > 0.0 {
-        x + (-x).exp().ln_1p()
-    } else {
-        x.exp().ln_1p()
-    }
-}
-
-#[inline]
-fn sigmoid(x: f64) -> f64 {
-    if x >= 0.0 {
-        1.0 / (1.0 + (-x).exp())
-    } else {
-        let e = x.exp();
-        e / (1.0 + e)
-    }
-}
-
-/// Fits `y` on the rows `rows` of `x` (row-major, `p` columns), with L2 strength `l2` on
-/// the standardised coefficients.
-pub fn fit(x: &[f64], p: usize, y: &[bool], rows: &[usize], l2: f64) -> Result<Logistic, CesError> {
-    let n = rows.len();
-    let mut ticker = Ticker::default();
-    // Standardisation over the training rows; a constant column stays out of the fit.
-    let mut mean = vec![0.0; p];
-    let mut sd = vec![0.0; p];
-    for &r in rows {
-        ticker.tick();
-        for j in 0..p {
-            mean[j] += x[r * p + j];
-        }
-    }
-    mean.iter_mut().for_each(|m| *m /= n.max(1) as f64);
-    for &r in rows {
-        ticker.tick();
-        for j in 0..p {
-            let d = x[r * p + j] - mean[j];
-            sd[j] += d * d;
-        }
-    }
-    for j in 0..p {
-        sd[j] = (sd[j] / n.max(1) as f64).sqrt();
-        if !(sd[j] > 1e-12 * mean[j].abs().max(1e-300)) {
-            sd[j] = 0.0;
-        }
-    }
-    let active: Vec<usize> = (0..p).filter(|&j| sd[j] > 0.0).collect();
-    let q = active.len() + 1; // intercept first
-    let z_row = |r: usize, z: &mut [f64]| {
-        z[0] = 1.0;
-        for (k, &j) in active.iter().enumerate() {
-            z[k + 1] = (x[r * p + j] - mean[j]) / sd[j];
-        }
-    };
-    let positives = rows.iter().filter(|&&r| y[r]).count() as f64;
-    let rate = (positives / n.max(1) as f64).clamp(1e-6, 1.0 - 1e-6);
-    let mut beta = vec![0.0; q];
-    beta[0] = (rate / (1.0 - rate)).ln();
-    let mut z = vec![0.0; q];
-    let objective = |beta: &[f64], z: &mut [f64], ticker: &mut Ticker| -> f64 {
-        let mut ll = 0.0;
-        for &r in rows {
+impl Design {
+    /// Standardises `x` (`n` rows of `p` features, row-major).
+    pub fn new(x: &[f64], p: usize) -> Design {
+        let n = if p == 0 { 0 } else { x.len() / p };
+        let mut ticker = Ticker::default();
+        let mut mean = vec![0.0; p];
+        let mut sd = vec![0.0; p];
+        for row in x.chunks_exact(p.max(1)).take(n) {
             ticker.tick();
-            z_row(r, z);
-            let eta: f64 = z.iter().zip(beta).map(|(a, b)| a * b).sum();
-            ll -= if y[r] { softplus(-eta) } else { softplus(eta) };
+            for (m, v) in mean.iter_mut().zip(row) {
+                *m += v;
+            }
         }
-        ll - 0.5 * l2 * beta[1..].iter().map(|b| b * b).sum::<f64>()
+        mean.iter_mut().for_each(|m| *m /= n.max(1) as f64);
+        for row in x.chunks_exact(p.max(1)).take(n) {
+            ticker.tick();
+            for j in 0..p {
+                let d = row[j] - mean[j];
+                sd[j] += d * d;
+            }
+        }
+        for j in 0..p {
+            sd[j] = (sd[j] / n.max(1) as f64).sqrt();
+            if !(sd[j] > 1e-12 * mean[j].abs().max(1e-300)) {
+                sd[j] = 0.0;
+            }
+        }
+        let active: Vec<usize> = (0..p).filter(|&j| sd[j] > 0.0).collect();
+        let q = active.len() + 1;
+        let mut z = vec![0.0; n * q];
+        for r in 0..n {
+            ticker.tick();
+            let zr = &mut z[r * q..(r + 1) * q];
+            zr[0] = 1.0;
+            for (k, &j) in active.iter().enumerate() {
+                zr[k + 1] = (x[r * p + j] - mean[j]) / sd[j];
+            }
+        }
+        Design {
+            n,
+            q,
+            z,
+            p,
+            mean,
+            sd,
+            active,
+        }
+    }
+
+    /// The linear predictor of row `r` under `beta` (ranks rows as the raw linear score does).
+    #[inline]
+    pub fn eta(&self, r: usize, beta: &[f64]) -> f64 {
+        dot(&self.z[r * self.q..(r + 1) * self.q], beta)
+    }
+}
+
+#[inline]
+fn dot(a: &[f64], b: &[f64]) -> f64 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+/// Fits `y` on the rows `rows` of `d`, with L2 strength `l2` on the standardised
+/// coefficients, starting from `start` (a previous fit's `beta`) when given.
+pub fn fit(
+    d: &Design,
+    y: &[bool],
+    rows: &[usize],
+    l2: f64,
+    start: Option<&[f64]>,
+) -> Result<Logistic, CesError> {
+    let q = d.q;
+    let mut ticker = Ticker::default();
+    let mut beta = match start {
+        Some(b) if b.len() == q => b.to_vec(),
+        _ => {
+            let positives = rows.iter().filter(|&&r| y[r]).count() as f64;
+            let rate = (positives / rows.len().max(1) as f64).clamp(1e-6, 1.0 - 1e-6);
+            let mut b = vec![0.0; q];
+            b[0] = (rate / (1.0 - rate)).ln();
+            b
+        }
     };
-    let mut current = objective(&beta, &mut z, &mut ticker);
-    let mut hess = vec![0.0; q * q];
     let mut grad = vec![0.0; q];
+    let mut hess = vec![0.0; q * q];
+    let mut grad_next = vec![0.0; q];
+    let mut hess_next = vec![0.0; q * q];
+    let mut current = pass(d, y, rows, l2, &beta, &mut grad, &mut hess, &mut ticker);
     let mut iterations = 0;
-    loop {
+    let mut next = vec![0.0; q];
+    while iterations < MAX_ITERATIONS {
         iterations += 1;
-        gradient_hessian(
-            &beta,
-            &mut grad,
-            &mut hess,
-            rows,
-            y,
-            l2,
-            &mut z,
-            &z_row,
-            &mut ticker,
-        );
         let mut step = grad.clone();
-        let chol = cholesky(&mut hess.clone(), q)?;
+        let chol = cholesky(&hess, q)?;
         solve(&chol, q, &mut step);
         let mut t = 1.0;
-        let mut accepted = false;
-        let mut next = vec![0.0; q];
-        for _ in 0..30 {
+        let mut moved = false;
+        let mut gain = 0.0;
+        while t > 1e-10 {
             for i in 0..q {
                 next[i] = beta[i] + t * step[i];
             }
-            let value = objective(&next, &mut z, &mut ticker);
+            let value = pass(
+                d,
+                y,
+                rows,
+                l2,
+                &next,
+                &mut grad_next,
+                &mut hess_next,
+                &mut ticker,
+            );
             if value.is_finite() && value >= current - 1e-12 * current.abs() {
-                let gain = value - current;
-                beta.copy_from_slice(&next);
+                gain = value - current;
+                std::mem::swap(&mut beta, &mut next);
+                std::mem::swap(&mut grad, &mut grad_next);
+                std::mem::swap(&mut hess, &mut hess_next);
                 current = value;
-                accepted = gain.abs() > 1e-10 * (current.abs() + 1.0);
+                moved = true;
                 break;
             }
             t *= 0.5;
         }
         let max_step = step.iter().fold(0.0f64, |m, s| m.max((t * s).abs()));
-        if !accepted || max_step < 1e-9 || iterations >= MAX_ITERATIONS {
+        if !moved || max_step < 1e-8 || gain < 1e-11 * (current.abs() + 1.0) {
             break;
         }
     }
-    // Standard errors from the penalised Hessian at the optimum.
-    gradient_hessian(
-        &beta,
-        &mut grad,
-        &mut hess,
-        rows,
-        y,
-        l2,
-        &mut z,
-        &z_row,
-        &mut ticker,
-    );
-    let chol = cholesky(&mut hess.clone(), q)?;
-    let mut coef = vec![0.0; p];
-    let mut se = vec![f64::INFINITY; p];
+    // Standard errors from the penalised Hessian at the optimum (`hess` is evaluated there).
+    let chol = cholesky(&hess, q)?;
+    let mut coef = vec![0.0; d.p];
+    let mut se = vec![f64::INFINITY; d.p];
     let mut intercept = beta[0];
-    for (k, &j) in active.iter().enumerate() {
-        let mut e = vec![0.0; q];
+    let mut e = vec![0.0; q];
+    for (k, &j) in d.active.iter().enumerate() {
+        e.iter_mut().for_each(|v| *v = 0.0);
         e[k + 1] = 1.0;
         solve(&chol, q, &mut e);
-        coef[j] = beta[k + 1] / sd[j];
-        se[j] = e[k + 1].max(0.0).sqrt() / sd[j];
-        intercept -= coef[j] * mean[j];
+        coef[j] = beta[k + 1] / d.sd[j];
+        se[j] = e[k + 1].max(0.0).sqrt() / d.sd[j];
+        intercept -= coef[j] * d.mean[j];
     }
     Ok(Logistic {
         intercept,
         coef,
         se,
         iterations,
+        beta,
     })
 }
 
+/// Standardises `x` and fits on `rows` (tests and one-off fits).
+pub fn fit_rows(
+    x: &[f64],
+    p: usize,
+    y: &[bool],
+    rows: &[usize],
+    l2: f64,
+) -> Result<Logistic, CesError> {
+    fit(&Design::new(x, p), y, rows, l2, None)
+}
+
+/// One pass over the rows: the penalised log-likelihood at `beta`, and its gradient and
+/// (negated) Hessian.
 #[allow(clippy::too_many_arguments)]
-fn gradient_hessian(
+fn pass(
+    d: &Design,
+    y: &[bool],
+    rows: &[usize],
+    l2: f64,
     beta: &[f64],
     grad: &mut [f64],
     hess: &mut [f64],
-    rows: &[usize],
-    y: &[bool],
-    l2: f64,
-    z: &mut [f64],
-    z_row: &dyn Fn(usize, &mut [f64]),
     ticker: &mut Ticker,
-) {
-    let q = beta.len();
+) -> f64 {
+    let q = d.q;
     grad.iter_mut().for_each(|g| *g = 0.0);
     hess.iter_mut().for_each(|h| *h = 0.0);
+    let mut ll = 0.0;
     for &r in rows {
         ticker.tick();
-        z_row(r, z);
-        let eta: f64 = z.iter().zip(beta).map(|(a, b)| a * b).sum();
-        let mu = sigmoid(eta);
-        let resid = if y[r] { 1.0 - mu } else { -mu };
+        let zr = &d.z[r * q..(r + 1) * q];
+        let eta = dot(zr, beta);
+        // One exp gives the probability and both softplus terms.
+        let e = (-eta.abs()).exp();
+        let l1p = e.ln_1p();
+        let (mu, sp_pos, sp_neg) = if eta >= 0.0 {
+            (1.0 / (1.0 + e), eta + l1p, l1p)
+        } else {
+            (e / (1.0 + e), l1p, -eta + l1p)
+        };
+        // log-likelihood: y ? -softplus(-eta) : -softplus(eta)
+        let resid = if y[r] {
+            ll -= sp_neg;
+            1.0 - mu
+        } else {
+            ll -= sp_pos;
+            -mu
+        };
         let w = mu * (1.0 - mu);
         for i in 0..q {
-            grad[i] += z[i] * resid;
-            let wz = w * z[i];
-            for k in 0..=i {
-                hess[i * q + k] += wz * z[k];
+            grad[i] += zr[i] * resid;
+            let wz = w * zr[i];
+            let h = &mut hess[i * q..i * q + i + 1];
+            for (hk, zk) in h.iter_mut().zip(&zr[..=i]) {
+                *hk += wz * zk;
             }
         }
     }
@@ -198,16 +247,18 @@ fn gradient_hessian(
         hess[i * q + i] += l2;
     }
     // A tiny ridge on the intercept keeps the system definite when every weight is ~0.
-    hess[0] += 1e-12 * rows.len() as f64;
+    hess[0] += 1e-12 * rows.len() as f64 + 1e-300;
     for i in 0..q {
         for k in 0..i {
             hess[k * q + i] = hess[i * q + k];
         }
     }
+    ll - 0.5 * l2 * beta[1..].iter().map(|b| b * b).sum::<f64>()
 }
 
-/// Lower Cholesky factor of a symmetric positive definite `q × q` matrix, in place.
-fn cholesky(a: &mut [f64], q: usize) -> Result<Vec<f64>, CesError> {
+/// Lower Cholesky factor of a symmetric positive definite `q × q` matrix.
+fn cholesky(m: &[f64], q: usize) -> Result<Vec<f64>, CesError> {
+    let mut a = m.to_vec();
     for j in 0..q {
         let mut d = a[j * q + j];
         for k in 0..j {
@@ -228,7 +279,7 @@ fn cholesky(a: &mut [f64], q: usize) -> Result<Vec<f64>, CesError> {
             a[i * q + j] = s / d;
         }
     }
-    Ok(a.to_vec())
+    Ok(a)
 }
 
 /// Solves L Lᵀ x = b in place.

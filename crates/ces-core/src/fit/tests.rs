@@ -39,7 +39,7 @@ fn recovers_known_coefficients() {
     let beta = [0.8, -0.6, 0.0];
     let (x, y) = logistic_data(20_000, &beta, -0.3, 7);
     let rows: Vec<usize> = (0..y.len()).collect();
-    let m = solver::fit(&x, 3, &y, &rows, 1e-3).unwrap();
+    let m = solver::fit_rows(&x, 3, &y, &rows, 1e-3).unwrap();
     for j in 0..3 {
         assert!(
             (m.coef[j] - beta[j]).abs() < 4.0 * m.se[j] + 0.02,
@@ -63,7 +63,7 @@ fn separable_data_stays_finite() {
     let x: Vec<f64> = (0..n).map(|i| i as f64).collect();
     let y: Vec<bool> = (0..n).map(|i| i >= n / 2).collect();
     let rows: Vec<usize> = (0..n).collect();
-    let m = solver::fit(&x, 1, &y, &rows, 1.0).unwrap();
+    let m = solver::fit_rows(&x, 1, &y, &rows, 1.0).unwrap();
     assert!(m.coef[0].is_finite() && m.coef[0] > 0.0);
     assert!(m.se[0].is_finite() && m.intercept.is_finite());
 }
@@ -74,7 +74,7 @@ fn collinear_and_constant_columns_do_not_crash() {
     // Columns: x, the same x, 2x, and a constant.
     let x: Vec<f64> = x1.iter().flat_map(|&v| [v, v, 2.0 * v, 5.0]).collect();
     let rows: Vec<usize> = (0..y.len()).collect();
-    let m = solver::fit(&x, 4, &y, &rows, 1.0).unwrap();
+    let m = solver::fit_rows(&x, 4, &y, &rows, 1.0).unwrap();
     assert!(m.coef.iter().all(|c| c.is_finite()));
     assert_eq!(m.coef[3], 0.0);
     assert!(m.se[3].is_infinite());
