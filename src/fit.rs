@@ -147,6 +147,110 @@ unsafe fn value(tup: pg_sys::HeapTuple, desc: pg_sys::TupleDesc, n: i32) -> Opti
     }
 }
 
+/// Where the events query sends its rows: straight into `Features`, one slot at a time
+/// (no tuple is copied into an SPI table). A core error stops the query and is raised after.
+#[repr(C)]
+struct EventSink {
+    dest: pg_sys::DestReceiver,
+    features: *mut Features,
+    failed: Option<CesError>,
+    scratch: pg_sys::MemoryContext,
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn sink_receive(
+    slot: *mut pg_sys::TupleTableSlot,
+    dest: *mut pg_sys::DestReceiver,
+) -> bool {
+    unsafe {
+        let sink = &mut *(dest as *mut EventSink);
+        let features = &mut *sink.features;
+        pg_sys::slot_getsomeattrs(slot, 3);
+        let values = (*slot).tts_values;
+        let nulls = (*slot).tts_isnull;
+        let get = |i: usize| (!*nulls.add(i)).then(|| *values.add(i));
+        let old = pg_sys::MemoryContextSwitchTo(sink.scratch);
+        let a = get(0).map(|d| fmgr::varlena_bytes(d));
+        let e = get(1).map(|d| fmgr::varlena_bytes(d));
+        let t = get(2).map(|d| d.value() as i64);
+        let result = features.add(a, e, t);
+        pg_sys::MemoryContextSwitchTo(old);
+        if features.rows % BATCH as u64 == 0 {
+            pg_sys::MemoryContextReset(sink.scratch);
+        }
+        if features.rows % PROGRESS_ROWS == 0 {
+            pgrx::notice!("ces_fit: read {} event rows", features.rows);
+        }
+        match result {
+            Ok(()) => true,
+            Err(err) => {
+                sink.failed = Some(err);
+                false
+            }
+        }
+    }
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn sink_startup(
+    _dest: *mut pg_sys::DestReceiver,
+    _operation: i32,
+    _typeinfo: pg_sys::TupleDesc,
+) {
+}
+
+#[pg_guard]
+unsafe extern "C-unwind" fn sink_noop(_dest: *mut pg_sys::DestReceiver) {}
+
+/// Runs the events query (parameters `args`), feeding every row to `features`.
+unsafe fn read_events(features: &mut Features, query: &str, args: &[(Oid, Datum)]) {
+    unsafe {
+        let q = CString::new(query).expect("query text has no NUL");
+        let params = pg_sys::makeParamList(args.len() as i32);
+        (*params).numParams = args.len() as i32;
+        let slots = (*params).params.as_mut_slice(args.len());
+        for (p, (ty, v)) in slots.iter_mut().zip(args) {
+            p.value = *v;
+            p.isnull = false;
+            p.pflags = pg_sys::PARAM_FLAG_CONST as u16;
+            p.ptype = *ty;
+        }
+        let scratch = pg_sys::AllocSetContextCreateExtended(
+            pg_sys::CurrentMemoryContext,
+            c"ces_fit events".as_ptr(),
+            pg_sys::ALLOCSET_DEFAULT_MINSIZE as usize,
+            pg_sys::ALLOCSET_DEFAULT_INITSIZE as usize,
+            pg_sys::ALLOCSET_DEFAULT_MAXSIZE as usize,
+        );
+        let mut sink = EventSink {
+            dest: pg_sys::DestReceiver {
+                receiveSlot: Some(sink_receive),
+                rStartup: Some(sink_startup),
+                rShutdown: Some(sink_noop),
+                rDestroy: Some(sink_noop),
+                mydest: pg_sys::CommandDest::DestNone,
+            },
+            features,
+            failed: None,
+            scratch,
+        };
+        let options = pg_sys::SPIExecuteOptions {
+            params,
+            read_only: true,
+            dest: &mut sink.dest,
+            ..Default::default()
+        };
+        let rc = pg_sys::SPI_execute_extended(q.as_ptr(), &options);
+        pg_sys::MemoryContextDelete(scratch);
+        if let Some(err) = sink.failed.take() {
+            raise(err);
+        }
+        if rc < 0 {
+            pgrx::error!("ces_fit: reading the events failed (SPI code {rc})");
+        }
+    }
+}
+
 /// The baseline model named or given in the options, read through `ces_model`'s input
 /// function (so a registered name works), anchored at as_of by `Features`.
 unsafe fn baseline_model(fcinfo: FunctionCallInfo, v: &serde_json::Value) -> ces_core::Model {
@@ -248,24 +352,7 @@ unsafe fn run(fcinfo: FunctionCallInfo) -> FitReport {
                 Datum::from(as_of.saturating_sub(lb)),
             ));
         }
-        let mut failed: Option<CesError> = None;
-        for_each_row(&query, &mut args, |tup, desc| {
-            if failed.is_some() {
-                return;
-            }
-            let a = value(tup, desc, 1).map(|d| fmgr::varlena_bytes(d));
-            let e = value(tup, desc, 2).map(|d| fmgr::varlena_bytes(d));
-            let t = value(tup, desc, 3).map(|d| d.value() as i64);
-            if let Err(err) = features.add(a, e, t) {
-                failed = Some(err);
-            }
-            if features.rows % PROGRESS_ROWS == 0 {
-                pgrx::notice!("ces_fit: read {} event rows", features.rows);
-            }
-        });
-        if let Some(err) = failed {
-            raise(err);
-        }
+        read_events(&mut features, &query, &args);
         pg_sys::SPI_finish();
         features.finish();
         let large = features.rows >= PROGRESS_ROWS;

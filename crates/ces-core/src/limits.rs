@@ -36,8 +36,8 @@ pub const MAX_ROLLUP_RANGES: usize = 256;
 pub const MAX_FIT_CANDIDATES: usize = 64;
 
 /// Feature cells one fit keeps in memory: labelled accounts × event types × candidate
-/// half-lives (8 bytes each, plus 4 per account and event type for the raw counts), so at
-/// most 160 MiB. Checked before each event type's columns are allocated.
+/// half-lives, 8 bytes each (plus one raw count per account and event type), so at most
+/// about 150 MiB for 7 candidates. Checked before any event type's cells are allocated.
 pub const MAX_FIT_CELLS: usize = 16 << 20;
 
 /// Folds of a fit's cross-validation (`options.k`).

@@ -58,7 +58,7 @@ pub fn cross_validate(
         if test.is_empty() || !train.iter().any(|&r| y[r]) || !train.iter().any(|&r| !y[r]) {
             continue;
         }
-        let m = solver::fit(d, y, &train, l2, start.as_deref())?;
+        let m = solver::fit_to(d, y, &train, l2, start.as_deref(), 1e-4)?;
         if let Some(a) = auc_of(test.iter().map(|&r| (d.eta(r, &m.beta), y[r]))) {
             sum += a;
             used += 1;

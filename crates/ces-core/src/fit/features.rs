@@ -42,6 +42,54 @@ impl Hasher for Fnv {
 
 pub type FnvMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
+/// An account key stored in the hash table itself when short (most ids are), so a lookup
+/// reads no second cache line; it hashes and compares as its bytes.
+#[derive(Clone)]
+enum Key {
+    Inline(u8, [u8; 23]),
+    Heap(Box<[u8]>),
+}
+
+impl Key {
+    fn new(bytes: &[u8]) -> Key {
+        if bytes.len() <= 23 {
+            let mut b = [0u8; 23];
+            b[..bytes.len()].copy_from_slice(bytes);
+            Key::Inline(bytes.len() as u8, b)
+        } else {
+            Key::Heap(bytes.into())
+        }
+    }
+
+    #[inline]
+    fn bytes(&self) -> &[u8] {
+        match self {
+            Key::Inline(n, b) => &b[..*n as usize],
+            Key::Heap(b) => b,
+        }
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for Key {
+    fn borrow(&self) -> &[u8] {
+        self.bytes()
+    }
+}
+
+impl std::hash::Hash for Key {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        self.bytes().hash(h)
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        self.bytes() == other.bytes()
+    }
+}
+
+impl Eq for Key {}
+
 /// FNV-1a of a key, also used to assign folds.
 pub fn fnv(bytes: &[u8]) -> u64 {
     let mut h = Fnv::default();
@@ -53,18 +101,21 @@ pub struct Features {
     /// Labelled accounts (their text), sorted, and their outcomes.
     pub accounts: Vec<Vec<u8>>,
     pub outcome: Vec<bool>,
-    index: FnvMap<Vec<u8>, u32>,
+    index: FnvMap<Key, u32>,
     /// Half-lives compared (microseconds; None = no decay).
     pub candidates: Vec<Option<i64>>,
     inv_half_life: Vec<f64>,
     as_of: i64,
     lookback: Option<i64>,
-    /// Event type names, and per type `accounts × candidates` decayed counts (account-major).
+    /// Event type names (in order of first appearance until `finish`, then sorted).
     pub types: Vec<Vec<u8>>,
-    type_index: FnvMap<Vec<u8>, u32>,
-    pub decayed: Vec<Vec<f64>>,
-    /// Per type, events counted per account (inside the lookback, up to as_of).
-    pub counts: Vec<Vec<u32>>,
+    type_index: FnvMap<Key, u32>,
+    /// Account-major cells: per account a block of `type_cap` slots of `candidates + 1`
+    /// values (the decayed counts, then the raw count), so one event touches one place.
+    cells: Vec<f64>,
+    type_cap: usize,
+    /// Slot of each event type (by `types` index) in an account's block.
+    slot: Vec<usize>,
     /// The baseline model's score per account, when one is given.
     baseline: Option<(Model, Option<i64>, Vec<f64>)>,
     /// Rows read, and rows of labelled accounts counted.
@@ -114,7 +165,7 @@ impl Features {
                 ))
                 .with_hint("the outcomes need one row per account"));
             }
-            index.insert(a.clone(), i as u32);
+            index.insert(Key::new(a), i as u32);
         }
         let (accounts, outcome) = labels.into_iter().unzip();
         let inv_half_life = candidates
@@ -131,8 +182,9 @@ impl Features {
             lookback,
             types: Vec::new(),
             type_index: FnvMap::default(),
-            decayed: Vec::new(),
-            counts: Vec::new(),
+            cells: Vec::new(),
+            type_cap: 0,
+            slot: Vec::new(),
             baseline: None,
             rows: 0,
             counted: 0,
@@ -201,8 +253,9 @@ impl Features {
         };
         self.counted += 1;
         let age = self.as_of.saturating_sub(ts) as f64;
-        let c = self.candidates.len();
-        let cells = &mut self.decayed[t][row * c..(row + 1) * c];
+        let w = self.candidates.len() + 1;
+        let at = row * self.type_cap * w + t * w;
+        let cells = &mut self.cells[at..at + w];
         for (cell, inv) in cells.iter_mut().zip(&self.inv_half_life) {
             *cell += if *inv == 0.0 {
                 1.0
@@ -210,7 +263,7 @@ impl Features {
                 (-age * inv).exp2()
             };
         }
-        self.counts[t][row] = self.counts[t][row].saturating_add(1);
+        cells[w - 1] += 1.0;
         Ok(())
     }
 
@@ -222,11 +275,27 @@ impl Features {
             )));
         }
         check_cells(self.accounts.len(), n, self.candidates.len())?;
+        if n > self.type_cap {
+            // Room for more types: double, within what the limit allows (at least n).
+            let allowed =
+                MAX_FIT_CELLS / (self.accounts.len().max(1) * self.candidates.len().max(1));
+            let cap = (self.type_cap * 2).max(8).min(allowed).max(n);
+            let w = self.candidates.len() + 1;
+            let mut cells = vec![0.0; self.accounts.len() * cap * w];
+            let mut ticker = Ticker::default();
+            if self.type_cap > 0 {
+                let old = self.type_cap * w;
+                for (row, block) in self.cells.chunks_exact(old).enumerate() {
+                    ticker.tick();
+                    cells[row * cap * w..row * cap * w + old].copy_from_slice(block);
+                }
+            }
+            self.cells = cells;
+            self.type_cap = cap;
+        }
         self.types.push(event.to_vec());
-        self.type_index.insert(event.to_vec(), (n - 1) as u32);
-        self.decayed
-            .push(vec![0.0; self.accounts.len() * self.candidates.len()]);
-        self.counts.push(vec![0; self.accounts.len()]);
+        self.slot.push(n - 1);
+        self.type_index.insert(Key::new(event), (n - 1) as u32);
         Ok(n - 1)
     }
 
@@ -234,19 +303,7 @@ impl Features {
     pub fn finish(&mut self) {
         let mut order: Vec<usize> = (0..self.types.len()).collect();
         order.sort_by(|&a, &b| self.types[a].cmp(&self.types[b]));
-        let take = |v: &mut Vec<Vec<f64>>| {
-            let mut old: Vec<Option<Vec<f64>>> = v.drain(..).map(Some).collect();
-            order
-                .iter()
-                .map(|&i| old[i].take().unwrap_or_default())
-                .collect()
-        };
-        self.decayed = take(&mut self.decayed);
-        let mut old: Vec<Option<Vec<u32>>> = self.counts.drain(..).map(Some).collect();
-        self.counts = order
-            .iter()
-            .map(|&i| old[i].take().unwrap_or_default())
-            .collect();
+        self.slot = order.iter().map(|&i| self.slot[i]).collect();
         let mut names: Vec<Option<Vec<u8>>> = self.types.drain(..).map(Some).collect();
         self.types = order
             .iter()
@@ -255,10 +312,12 @@ impl Features {
         self.type_index.clear();
     }
 
-    /// Decayed count of event type `t` for account `row` under candidate `c`.
+    /// Decayed count of event type `t` for account `row` under candidate `c`
+    /// (`c` = the number of candidates gives the raw count).
     #[inline]
     pub fn value(&self, t: usize, row: usize, c: usize) -> f64 {
-        self.decayed[t][row * self.candidates.len() + c]
+        let w = self.candidates.len() + 1;
+        self.cells[row * self.type_cap * w + self.slot[t] * w + c]
     }
 
     /// The accounts × event types matrix (row-major) of candidate `c`.
@@ -277,7 +336,10 @@ impl Features {
 
     /// Accounts with at least one counted event of type `t`.
     pub fn accounts_with(&self, t: usize) -> usize {
-        self.counts[t].iter().filter(|&&n| n > 0).count()
+        let c = self.candidates.len();
+        (0..self.len())
+            .filter(|&row| self.value(t, row, c) > 0.0)
+            .count()
     }
 
     pub fn baseline_scores(&self) -> Option<&[f64]> {
