@@ -315,6 +315,8 @@ unsafe fn run(fcinfo: FunctionCallInfo) -> FitReport {
         let mut labels: Vec<(Vec<u8>, bool)> = Vec::new();
         let mut skipped = 0u64;
         let mut ticker = ces_core::interrupt::Ticker::default();
+        // Even one event type needs a cell per account and candidate: stop reading early.
+        let max_accounts = ces_core::limits::MAX_FIT_CELLS / opts.candidates.len().max(1);
         for_each_row(
             &format!(
                 "SELECT {out_account}::pg_catalog.text, {out_outcome}::pg_catalog.bool FROM {out_rel}"
@@ -324,6 +326,14 @@ unsafe fn run(fcinfo: FunctionCallInfo) -> FitReport {
                 ticker.tick();
                 match (value(tup, desc, 1), value(tup, desc, 2)) {
                     (Some(a), Some(o)) => {
+                        if labels.len() >= max_accounts {
+                            ces_core::fit::features::check_cells(
+                                labels.len() + 1,
+                                1,
+                                opts.candidates.len(),
+                            )
+                            .or_raise();
+                        }
                         labels.push((fmgr::varlena_bytes(a).to_vec(), o.value() != 0))
                     }
                     _ => skipped += 1,
