@@ -1,7 +1,8 @@
-//! `ces_fit_model` and `ces_fit_report`: fit weights from outcomes. The outcomes and then
-//! the events are read once each through SPI cursors, with the caller's rights, into the
-//! core's `Features`; the fit itself (`ces_core::fit`) runs in memory bounded by
-//! `MAX_FIT_CELLS`, checking for interrupts.
+//! `ces_fit_model` and `ces_fit_report`: fit weights from outcomes. The outcomes are read
+//! through an SPI cursor, then the events once, through a DestReceiver that feeds each row
+//! to the core's `Features` (no tuple is kept); both queries run with the caller's rights.
+//! The fit itself (`ces_core::fit`) runs in memory bounded by `MAX_FIT_CELLS`, checking for
+//! interrupts.
 
 use crate::error::{raise, OrRaise};
 use crate::fmgr::{self, pg_finfo_v1};
@@ -175,10 +176,10 @@ unsafe extern "C-unwind" fn sink_receive(
         let t = get(2).map(|d| d.value() as i64);
         let result = features.add(a, e, t);
         pg_sys::MemoryContextSwitchTo(old);
-        if features.rows % BATCH as u64 == 0 {
+        if features.rows.is_multiple_of(BATCH as u64) {
             pg_sys::MemoryContextReset(sink.scratch);
         }
-        if features.rows % PROGRESS_ROWS == 0 {
+        if features.rows.is_multiple_of(PROGRESS_ROWS) {
             pgrx::notice!("ces_fit: read {} event rows", features.rows);
         }
         match result {

@@ -103,11 +103,11 @@ pub fn fit(
         .baseline_scores()
         .and_then(|s| cv::auc_of(s.iter().copied().zip(y.iter().copied())));
     let mut events = Vec::with_capacity(p);
-    for j in 0..p {
-        let event = String::from_utf8(f.types[j].clone()).map_err(|_| {
+    for (j, name) in f.types.iter().enumerate() {
+        let event = String::from_utf8(name.clone()).map_err(|_| {
             CesError::encoding(format!(
                 "event name {} is not valid UTF-8",
-                String::from_utf8_lossy(&f.types[j])
+                String::from_utf8_lossy(name)
             ))
         })?;
         events.push(EventFit {

@@ -37,7 +37,7 @@ const MAX_ITERATIONS: usize = 100;
 impl Design {
     /// Standardises `x` (`n` rows of `p` features, row-major).
     pub fn new(x: &[f64], p: usize) -> Design {
-        let n = if p == 0 { 0 } else { x.len() / p };
+        let n = x.len().checked_div(p).unwrap_or(0);
         let mut ticker = Ticker::default();
         let mut mean = vec![0.0; p];
         let mut sd = vec![0.0; p];
@@ -57,7 +57,7 @@ impl Design {
         }
         for j in 0..p {
             sd[j] = (sd[j] / n.max(1) as f64).sqrt();
-            if !(sd[j] > 1e-12 * mean[j].abs().max(1e-300)) {
+            if sd[j].is_nan() || sd[j] <= 1e-12 * mean[j].abs().max(1e-300) {
                 sd[j] = 0.0;
             }
         }
@@ -272,7 +272,7 @@ fn cholesky(m: &[f64], q: usize) -> Result<Vec<f64>, CesError> {
         for k in 0..j {
             d -= a[j * q + k] * a[j * q + k];
         }
-        if !(d > 0.0) || !d.is_finite() {
+        if d.is_nan() || d <= 0.0 || !d.is_finite() {
             return Err(CesError::invalid(
                 "the fit is numerically singular; raise options.l2",
             ));

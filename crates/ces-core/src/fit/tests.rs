@@ -40,12 +40,11 @@ fn recovers_known_coefficients() {
     let (x, y) = logistic_data(20_000, &beta, -0.3, 7);
     let rows: Vec<usize> = (0..y.len()).collect();
     let m = solver::fit_rows(&x, 3, &y, &rows, 1e-3).unwrap();
-    for j in 0..3 {
+    for (j, b) in beta.iter().enumerate() {
         assert!(
-            (m.coef[j] - beta[j]).abs() < 4.0 * m.se[j] + 0.02,
-            "coef {j}: {} vs {} (se {})",
+            (m.coef[j] - b).abs() < 4.0 * m.se[j] + 0.02,
+            "coef {j}: {} vs {b} (se {})",
             m.coef[j],
-            beta[j],
             m.se[j]
         );
     }
@@ -85,7 +84,10 @@ fn collinear_and_constant_columns_do_not_crash() {
 
 /// Events for `n` accounts over 90 days before as_of: "good" raises the odds, "bad" lowers
 /// them, "noise" does neither; counts overlap between outcomes.
-fn events(n: usize, seed: u64) -> (Vec<(Vec<u8>, bool)>, Vec<(Vec<u8>, Vec<u8>, i64)>) {
+type Labels = Vec<(Vec<u8>, bool)>;
+type Rows = Vec<(Vec<u8>, Vec<u8>, i64)>;
+
+fn events(n: usize, seed: u64) -> (Labels, Rows) {
     let mut rng = Rng(seed);
     let as_of = 1000 * USECS_PER_DAY;
     let mut labels = Vec::new();
