@@ -91,6 +91,7 @@ fn all() -> impl Iterator<Item = &'static Signature> {
     [
         crate::backtest::SIGNATURES,
         crate::bands::SIGNATURES,
+        crate::fit::SIGNATURES,
         crate::history_agg::SIGNATURES,
         crate::rollup_dist::SIGNATURES,
         crate::score_agg::SIGNATURES,
