@@ -1,5 +1,5 @@
 use super::*;
-use crate::time::testing::SimpleTime;
+use crate::testing::TestTime;
 use crate::time::USECS_PER_DAY;
 
 /// SplitMix64: a tiny deterministic generator for test data.
@@ -167,7 +167,7 @@ fn too_few_accounts_and_no_variation_are_errors() {
 
 #[test]
 fn options_name_bad_keys_and_values() {
-    let err = |t: &str| FitOptions::parse(t, &SimpleTime).err().unwrap();
+    let err = |t: &str| FitOptions::parse(t, &TestTime).err().unwrap();
     assert!(err(r#"{"folds":3}"#).message.contains("\"folds\""));
     assert!(err(r#"{"k":1}"#).message.contains("options.k"));
     assert!(err(r#"{"l2":-1}"#).message.contains("options.l2"));
@@ -177,13 +177,10 @@ fn options_name_bad_keys_and_values() {
         .contains("exclude"));
     let many = format!("{{\"candidates\":[{}]}}", vec!["\"1 day\""; 65].join(","));
     assert_eq!(err(&many).kind, crate::error::ErrorKind::LimitExceeded);
-    let o = FitOptions::parse(r#"{"half_life":"14 days","k":3}"#, &SimpleTime).unwrap();
+    let o = FitOptions::parse(r#"{"half_life":"14 days","k":3}"#, &TestTime).unwrap();
     assert_eq!(o.candidates, vec![Some(14 * USECS_PER_DAY)]);
     assert_eq!(
-        FitOptions::parse("{}", &SimpleTime)
-            .unwrap()
-            .candidates
-            .len(),
+        FitOptions::parse("{}", &TestTime).unwrap().candidates.len(),
         7
     );
 }
