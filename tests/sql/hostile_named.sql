@@ -26,4 +26,13 @@ SELECT m.id, EXISTS (SELECT 1 FROM hn_events e WHERE e.account = m.id AND ces_mo
 FROM hn_models m ORDER BY m.id;
 SELECT count(*) FROM hn_models m
 WHERE m.id = 5 OR EXISTS (SELECT 1 FROM hn_events e WHERE e.account = m.id AND ces_model_at(ces_model('hn'::text), now()) IS NOT NULL);
+
+-- ces_score(event, ts, model, as_of) with a capped model keeps a copy of the model per as_of:
+-- bounded in bytes too (it grew by 1.2 MB per group for a 99 kB model, without limit).
+CREATE TABLE hn_big AS
+SELECT ('{"weights":{' || string_agg(format('"%s":%s', repeat('e', 1000) || i,
+        CASE WHEN i = 0 THEN '{"weight":1,"cap":5}' ELSE '1' END), ',') || '}}')::ces_model AS m
+FROM generate_series(0, 899) i;
+SELECT expect_error($$SELECT count(s) FROM (SELECT ces_score('e', ts, b.m, ts) s FROM hn_big b, generate_series(1, 40) g,
+                      LATERAL (SELECT timestamptz '2026-01-01 00:00+00' + g * interval '1 s' ts) x GROUP BY g) y$$);
 ROLLBACK;
