@@ -26,6 +26,9 @@ SELECT m.id, EXISTS (SELECT 1 FROM hn_events e WHERE e.account = m.id AND ces_mo
 FROM hn_models m ORDER BY m.id;
 SELECT count(*) FROM hn_models m
 WHERE m.id = 5 OR EXISTS (SELECT 1 FROM hn_events e WHERE e.account = m.id AND ces_model_at(ces_model('hn'::text), now()) IS NOT NULL);
+-- (an EXISTS's LIMIT is simplified the same way, in place)
+SELECT count(*) FROM hn_models m
+WHERE EXISTS (SELECT 1 FROM hn_events e WHERE e.account = m.id LIMIT length(ces_model('hn'::text)::text));
 
 -- ces_score(event, ts, model, as_of) with a capped model keeps a copy of the model per as_of:
 -- bounded in bytes too (it grew by 1.2 MB per group for a 99 kB model, without limit).
