@@ -58,3 +58,24 @@ CREATE TEMP TABLE par AS SELECT account, ces_score(event, ts, :'w'::jsonb) s FRO
 SET max_parallel_workers_per_gather = 0;
 SELECT 'parallel equals serial' AS check, bool_and(p.s = q.s) AS ok
 FROM par p JOIN (SELECT account, ces_score(event, ts, :'w'::jsonb) s FROM events_random GROUP BY 1) q USING (account);
+-- Fitted weights (ces_fit_model) on this data: renewals made to follow upgrades (up) and
+-- downgrades (down) in the last 30 days, ± a hash-based nudge. The fitted signs are right, and
+-- the fitted model's ces_score equals points × the decayed counts computed here in SQL.
+SET client_min_messages = warning;
+CREATE TEMP TABLE fit_outcomes AS
+SELECT account, sum(CASE event WHEN 'upgraded' THEN 1 WHEN 'downgraded' THEN -1 ELSE 0 END)
+                  FILTER (WHERE ts > :asof::timestamptz - interval '30 days') + abs(hashint4(account)) % 3 - 1 > 0 AS renewed
+FROM events_random GROUP BY account;
+CREATE TEMP TABLE fit_model AS
+SELECT ces_fit_model('events_random', 'account', 'event', 'ts', 'fit_outcomes', 'renewed', :asof,
+                     '{"half_life": "7 days", "lookback": "30 days"}') AS m;
+SELECT 'fitted model: upgraded positive, downgraded negative' AS check,
+       (m::text::jsonb #>> '{weights,upgraded}')::float8 > 0 AND (m::text::jsonb #>> '{weights,downgraded}')::float8 < 0 AS ok
+FROM fit_model;
+SELECT 'fitted model score equals points x decayed counts' AS check,
+       bool_and(abs(a.s - b.s) <= 1e-9 * greatest(abs(b.s), 1)) AND count(*) > 0 AS ok
+FROM (SELECT account, ces_score(event, ts, (SELECT ces_model_at(m, :asof) FROM fit_model)) s FROM events_random GROUP BY 1) a
+JOIN (SELECT e.account, sum((w.value)::float8 * power(0.5, extract(epoch FROM :asof::timestamptz - e.ts)::float8 / (7 * 86400))) s
+      FROM events_random e JOIN fit_model f ON true
+      JOIN jsonb_each_text(f.m::text::jsonb -> 'weights') w ON w.key = e.event
+      WHERE e.ts > :asof::timestamptz - interval '30 days' AND e.ts <= :asof GROUP BY 1) b USING (account);

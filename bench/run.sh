@@ -31,7 +31,8 @@ PSQL=(psql -qX -v ON_ERROR_STOP=1 -v w="$W" -v case_expr="$CASE_EXPR" -v decay_e
 DB="ces_bench_${ROWS}_${ACCOUNTS}"
 # A database made with another build of the extension (script or library: stored summaries
 # use the library's binary format) is made again.
-SCRIPT_MD5=$(cat "$(pg_config --sharedir)/extension/ces--0.1.0.sql" "$(pg_config --pkglibdir)/ces.so" | md5sum | cut -d' ' -f1)
+VERSION=$(sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -1)
+SCRIPT_MD5=$(cat "$(pg_config --sharedir)/extension/ces--$VERSION.sql" "$(pg_config --pkglibdir)/ces.so" | md5sum | cut -d' ' -f1)
 if psql -qXtA -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1 &&
    [[ "$(psql -qXtA -d "$DB" -c "SELECT obj_description('events_random'::regclass)" 2>/dev/null)" != "$SCRIPT_MD5" ]]; then
     psql -qX -d postgres -c "DROP DATABASE $DB"

@@ -95,3 +95,11 @@ FROM (SELECT ces_lift(h.score, a.renewed) AS lift
       FROM ces_score_history h JOIN accounts a ON a.account_id::text = h.account
       WHERE h.model = 'health' AND h.as_of = :as_of) x,
      jsonb_to_recordset(x.lift) AS l(band text, n bigint, positives bigint, rate float8, lift float8);
+
+\echo '== Weights fitted from the renewals (ces_fit_report): which events tell renewals apart, and how well'
+SELECT event, points, round(coef::numeric, 3) AS coef, round(std_error::numeric, 3) AS std_error, accounts, kept,
+       half_life, round(cv_auc::numeric, 3) AS cv_auc, round(equal_weights_auc::numeric, 3) AS equal_weights_auc,
+       round(baseline_auc::numeric, 3) AS hand_picked_auc
+FROM ces_fit_report('events', 'account_id', 'event', 'ts', 'accounts', 'renewed', :as_of,
+                    jsonb_build_object('baseline', ces_model(:'weights', lookback => '30 days')::text::jsonb))
+ORDER BY coef DESC;

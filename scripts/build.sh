@@ -1,7 +1,18 @@
 #!/usr/bin/env bash
-# Builds ces in release mode and installs it into the PostgreSQL 15 that pg_config names.
+# Builds ces in release mode and installs it into the PostgreSQL that pg_config names
+# (PostgreSQL 15 by default; scripts/pg18.sh sets PG_CONFIG, CES_PG_FEATURE and CARGO_TARGET_DIR).
+# Besides the generated ces--<version>.sql, pgrx copies the upgrade scripts sql/ces--A--B.sql;
+# the frozen install scripts of released versions (sql/versions/) are copied here, so that
+# CREATE EXTENSION ces VERSION '0.1.0' and ALTER EXTENSION ces UPDATE work with this build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-cargo pgrx install --release --pg-config "$(command -v pg_config)" 2>&1 |
+PG_CONFIG="${PG_CONFIG:-$(command -v pg_config)}"
+features=()
+if [[ -n "${CES_PG_FEATURE:-}" ]]; then
+    features=(--no-default-features --features "$CES_PG_FEATURE")
+    export PGRX_PG_CONFIG_PATH="$PG_CONFIG" # no `cargo pgrx init` for this version
+fi
+cargo pgrx install --release "${features[@]}" --pg-config "$PG_CONFIG" 2>&1 |
     grep -E "error|warning|Finished installing" || true
-test -f "$(pg_config --pkglibdir)/ces.so"
+test -f "$("$PG_CONFIG" --pkglibdir)/ces.so"
+install -m 644 sql/versions/ces--*.sql "$("$PG_CONFIG" --sharedir)/extension/"

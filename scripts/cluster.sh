@@ -38,3 +38,12 @@ cluster_stop() {
         sudo -u postgres "$PG_BINDIR/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null || true
     fi
 }
+
+# "PASSED FAILED" counted in a pg_regress summary: PostgreSQL 15 prints "test x ... ok",
+# 16 and later print TAP lines ("ok 1 - x", "not ok 2 - y").
+regress_counts() {
+    local ok bad
+    ok=$(grep -cE '^ok [0-9]+|\.\.\. ok' "$1" || true)
+    bad=$(grep -cE '^not ok [0-9]+|\.\.\. FAILED' "$1" || true)
+    echo "$ok $bad"
+}

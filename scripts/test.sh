@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the pure-Rust core (cargo test), then the SQL regression suite
-# (pg_regress against a throwaway cluster). Idempotent; installs what is missing first.
+# (pg_regress against a throwaway cluster), the shell tests and the quick bench on
+# PostgreSQL 15, then the suite, dump/restore and upgrade tests on PostgreSQL 18
+# (scripts/pg18.sh). Idempotent; installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -31,8 +33,7 @@ status=0
 if [[ $status -ne 0 ]]; then
     cat "$OUT/regression.diffs" 2>/dev/null | head -200
 fi
-passed=$(grep -cE '\.\.\. ok' "$OUT/summary.log" || true)
-failed=$(grep -cE '\.\.\. FAILED' "$OUT/summary.log" || true)
+read -r passed failed < <(regress_counts "$OUT/summary.log")
 
 echo "== shell tests"
 for t in tests/*.sh; do
@@ -40,6 +41,12 @@ for t in tests/*.sh; do
 done
 echo "== quick benchmark (correctness only, no timing asserted)"
 if bash bench/run.sh quick; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+if bash bench/named.sh quick; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
+
+echo "== PostgreSQL 18: the same pg_regress suite, dump/restore and upgrade tests (scripts/pg18.sh)"
+bash scripts/pg18.sh || status=1
+read -r p18 f18 <"$ROOT/target/pg18/counts"
+passed=$((passed + p18)); failed=$((failed + f18))
 
 echo "== server logs: no backend crashed during the run"
 crashes="$(cluster_crashes "$ROOT/target")"

@@ -7,6 +7,7 @@ use pgrx::prelude::*;
 mod backtest;
 mod bands;
 mod error;
+mod fit;
 mod fmgr;
 mod history_agg;
 mod model_agg;
@@ -55,3 +56,4 @@ extension_sql_file!(
     name = "distributed",
     requires = ["models"]
 );
+extension_sql_file!("../sql/fit.sql", name = "fit", requires = ["models"]);

@@ -183,10 +183,7 @@ pub unsafe fn lookup(
         );
         let args = [
             name,
-            match version {
-                Some(v) => DatumWithOid::from(v),
-                None => DatumWithOid::null::<i32>(),
-            },
+            version.map_or_else(DatumWithOid::null::<i32>, DatumWithOid::from),
         ];
         pgrx::spi::Spi::connect(|client| {
             let rows = client.select(query.as_str(), Some(1), &args)?;
@@ -212,10 +209,7 @@ pub unsafe fn missing(fcinfo: FunctionCallInfo, name: DatumWithOid<'_>, version:
         );
         let args = [
             name,
-            match version {
-                Some(v) => DatumWithOid::from(v),
-                None => DatumWithOid::null::<i32>(),
-            },
+            version.map_or_else(DatumWithOid::null::<i32>, DatumWithOid::from),
         ];
         let _ = pgrx::spi::Spi::connect(|client| {
             client.select(query.as_str(), Some(1), &args).map(|_| ())

@@ -31,7 +31,9 @@ SELECT plan_has($$SELECT ces_score(event, ts, ces_model_at(ces_model('nm'::text)
 -- in its arguments, ces_model_at stays per row and only the name lookup moves out.
 SELECT plan_has($$SELECT ces_score(event, ts, ces_model_at(ces_model('nm'::text), '2026-09-30 00:00+00')) FROM nm_events$$, 'InitPlan') AS once_per_execution,
        plan_has($$SELECT ces_score(e.event, e.ts, ces_model_at(ces_model('nm'::text), r.renews)) FROM nm_events e JOIN nm_renewals r USING (account)$$, 'InitPlan') AS lookup_once,
-       plan_has($$SELECT ces_score(e.event, e.ts, ces_model_at(ces_model('nm'::text), r.renews)) FROM nm_events e JOIN nm_renewals r USING (account)$$, 'ces_model_at($0, r.renews)') AS model_at_per_row;
+       -- (PostgreSQL 16+ names the InitPlan's value (InitPlan 1).col1 where 15 says $0.)
+       plan_has($$SELECT ces_score(e.event, e.ts, ces_model_at(ces_model('nm'::text), r.renews)) FROM nm_events e JOIN nm_renewals r USING (account)$$, 'ces_model_at($0, r.renews)')
+       OR plan_has($$SELECT ces_score(e.event, e.ts, ces_model_at(ces_model('nm'::text), r.renews)) FROM nm_events e JOIN nm_renewals r USING (account)$$, 'ces_model_at((InitPlan 1).col1, r.renews)') AS model_at_per_row;
 SELECT * FROM ces_model('nm_capped'::text);
 
 -- Named, with a constant ces_model_at, equals the constant model (per account, exactly).

@@ -188,6 +188,43 @@ FROM (SELECT ces_lift(h.score, r.renewed, '[{"name":"at risk","upto":10},{"name"
      ces_lift_rows(x.lift) AS l
 ORDER BY l.band_rank;
 
+CREATE SCHEMA demo;
+SET search_path = demo, public;
+\i demo/sample_data.sql
+RESET search_path;
+CREATE VIEW demo.training AS SELECT account_id, renewed FROM demo.accounts WHERE account_id % 4 <> 0;
+
+SELECT event, points, round(coef::numeric, 3) AS coef, round(std_error::numeric, 3) AS std_error, accounts, kept
+FROM ces_fit_report('demo.events', 'account_id', 'event', 'ts', 'demo.training', 'renewed', '2026-10-01 00:00+00')
+ORDER BY coef DESC;
+
+SELECT DISTINCT half_life, round(cv_auc::numeric, 3) AS cv_auc, round(equal_weights_auc::numeric, 3) AS equal_weights_auc,
+       round(baseline_auc::numeric, 3) AS baseline_auc
+FROM ces_fit_report('demo.events', 'account_id', 'event', 'ts', 'demo.training', 'renewed', '2026-10-01 00:00+00',
+                    options => '{"baseline": {"weights": {"login": 1, "report_viewed": 2, "project_added": 5, "team_member_added": 10, "integration_connected": 15, "upgraded": 50, "support_ticket": -5, "seat_removed": -10, "downgraded": -50}, "lookback": "30 days"}}');
+
+SELECT ces_define_model('renewal',
+                        ces_fit_model('demo.events', 'account_id', 'event', 'ts', 'demo.training', 'renewed', '2026-10-01 00:00+00'),
+                        'fitted on 3 in 4 demo accounts, renewals up to 2026-10-01') AS version;
+SELECT model FROM ces_models WHERE name = 'renewal';
+
+CREATE VIEW demo.holdout_scores AS
+SELECT a.account_id, a.renewed,
+       coalesce(ces_score(e.event, e.ts, ces_model_at(ces_model('renewal'), '2026-10-01 00:00+00')), 0) AS fitted,
+       coalesce(ces_score(e.event, e.ts, ces_model('{"login": 1, "report_viewed": 2, "project_added": 5, "team_member_added": 10, "integration_connected": 15, "upgraded": 50, "support_ticket": -5, "seat_removed": -10, "downgraded": -50}',
+                                                   lookback => '30 days', as_of => '2026-10-01 00:00+00')), 0) AS hand_picked
+FROM demo.accounts a LEFT JOIN demo.events e ON e.account_id = a.account_id
+WHERE a.account_id % 4 = 0
+GROUP BY a.account_id, a.renewed;
+
+SELECT count(*) AS accounts, round(ces_auc(fitted, renewed)::numeric, 3) AS fitted_auc,
+       round(ces_auc(hand_picked, renewed)::numeric, 3) AS hand_picked_auc
+FROM demo.holdout_scores;
+
+SELECT l.band, l.accounts, l.positives, round(l.rate::numeric, 2) AS rate, round(l.lift::numeric, 2) AS lift
+FROM (SELECT ces_lift(fitted, renewed) AS r FROM demo.holdout_scores) x, ces_lift_rows(x.r) l
+ORDER BY l.band_rank;
+
 WITH scores AS (
     SELECT a.account, a.plan, coalesce(ces_score(e.event, e.ts, '{"login":1,"upgraded":50}'), 0) AS score
     FROM accounts a LEFT JOIN events e USING (account)

@@ -37,9 +37,11 @@ FROM sv_scores v JOIN (SELECT account_id AS account,
                               ces_score(kind, happened_at, ces_model_at(ces_model('sv'), '2026-10-22 00:00+00')) AS score
                        FROM sv_events GROUP BY account_id) c USING (account);
 -- The model is resolved once per query (an InitPlan, $0), and every row gets its value: the
--- aggregate's model argument is no per-row ces_model_at.
-SELECT plan_has('SELECT sum(score) FROM sv_scores', 'InitPlan 1 (returns $0)') AS initplan,
-       plan_has('SELECT sum(score) FROM sv_scores', 'ces_agg(e.kind, e.happened_at, $0)') AS model_once;
+-- aggregate's model argument is no per-row ces_model_at. (PostgreSQL 16+ names the
+-- InitPlan's value (InitPlan 1).col1 where 15 says $0.)
+SELECT plan_has('SELECT sum(score) FROM sv_scores', 'InitPlan 1') AS initplan,
+       plan_has('SELECT sum(score) FROM sv_scores', 'ces_agg(e.kind, e.happened_at, $0)')
+       OR plan_has('SELECT sum(score) FROM sv_scores', 'ces_agg(e.kind, e.happened_at, (InitPlan 1).col1)') AS model_once;
 -- Under a parallel plan (the workers receive the model as a parameter when they aggregate): same scores.
 SAVEPOINT parallel;
 SET LOCAL parallel_setup_cost = 0; SET LOCAL parallel_tuple_cost = 0;

@@ -122,6 +122,15 @@ SELECT 'a' OPERATOR(pg_catalog.||) (i OPERATOR(pg_catalog.%) 3)::pg_catalog.text
        timestamp '2026-11-01 00:00' OPERATOR(pg_catalog.+) (i OPERATOR(pg_catalog.*) interval '7 hours')
 FROM pg_catalog.generate_series(1, 60) i;
 SELECT public.ces_define_model('health', '{"login":1,"upgraded":50,"ticket":-5}') AS owner_published;
+-- Outcomes to fit weights from (ces_fit_model, ces_fit_report): 50 accounts, half renewed.
+CREATE TABLE public.fit_events AS
+SELECT 'f' OPERATOR(pg_catalog.||) (i OPERATOR(pg_catalog.%) 50)::pg_catalog.text AS account,
+       (ARRAY['login', 'ticket'])[1 OPERATOR(pg_catalog.+) (i OPERATOR(pg_catalog.%) 7 OPERATOR(pg_catalog.%) 2)] AS event,
+       timestamp '2026-11-01 00:00' OPERATOR(pg_catalog.+) (i OPERATOR(pg_catalog.*) interval '1 hour') AS ts
+FROM pg_catalog.generate_series(1, 500) i;
+CREATE TABLE public.fit_outcomes AS
+SELECT 'f' OPERATOR(pg_catalog.||) a::pg_catalog.text AS account, (a OPERATOR(pg_catalog.%) 2) OPERATOR(pg_catalog.=) 0 AS renewed
+FROM pg_catalog.generate_series(0, 49) a;
 SELECT is_called AS any_planted_function_ran_yet FROM public.trap_hits;
 RESET ROLE;
 
@@ -159,6 +168,10 @@ SELECT l.band, l.band_rank, l.accounts, l.positives
 FROM (SELECT ces_lift(score, score > 0) AS r
       FROM (SELECT ces_score(event::text, ts::timestamptz, '{"login":1,"ticket":-5}'::jsonb) AS score FROM events GROUP BY account) s) x,
      ces_lift_rows(x.r) l ORDER BY l.band_rank LIMIT 2;
+SELECT ces_fit_model('fit_events', 'account', 'event', 'ts', 'fit_outcomes', 'renewed', '2026-11-30 00:00+00',
+                     '{"k": 2, "baseline": "health"}') IS NOT NULL AS fitted,
+       (SELECT pg_catalog.count(*) FROM ces_fit_report('fit_events', 'account', 'event', 'ts', 'fit_outcomes', 'renewed',
+                                                       '2026-11-30 00:00+00', '{"baseline": {"login": 1}}')) AS fit_report_rows;
 SELECT ces_create_score_view('scores', 'events', 'account', 'event', 'ts', 'health');
 SELECT ces_create_score_view('public.scores_mat', 'events', 'account', 'event', 'ts', 'health', materialized => true);
 REFRESH MATERIALIZED VIEW scores_mat;

@@ -5,6 +5,7 @@
 pub mod backtest;
 pub mod bands;
 pub mod error;
+pub mod fit;
 pub mod history;
 pub mod interrupt;
 pub mod limits;

@@ -47,3 +47,14 @@ pub const MAX_CACHED_BYTES: usize = 256 << 20;
 pub fn cached_cost(text_len: usize) -> usize {
     text_len.saturating_mul(16).saturating_add(256)
 }
+
+/// Candidate half-lives one fit compares by cross-validation (`options.candidates`).
+pub const MAX_FIT_CANDIDATES: usize = 64;
+
+/// Feature cells one fit keeps in memory: labelled accounts × event types × candidate
+/// half-lives, 8 bytes each (plus one raw count per account and event type), so at most
+/// about 150 MiB for 7 candidates. Checked before any event type's cells are allocated.
+pub const MAX_FIT_CELLS: usize = 16 << 20;
+
+/// Folds of a fit's cross-validation (`options.k`).
+pub const MAX_FIT_FOLDS: usize = 20;
