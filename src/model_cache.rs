@@ -6,7 +6,7 @@
 
 use crate::error::OrRaise;
 use crate::fmgr;
-use ces_core::limits::{MAX_CACHED_BYTES, MAX_CACHED_VALUES};
+use ces_core::limits::{cached_cost, MAX_CACHED_BYTES, MAX_CACHED_VALUES};
 use ces_core::CesError;
 use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
 use pgrx::PgMemoryContexts;
@@ -159,7 +159,7 @@ impl<T> Cache<T> {
             }
             None => {
                 let value = Box::new(parse(&text()).or_raise());
-                let cost = key.len().saturating_mul(4).saturating_add(256);
+                let cost = cached_cost(key.len());
                 if keep_all {
                     if self.map.len() >= MAX_CACHED_VALUES
                         || self.cost.saturating_add(cost) > MAX_CACHED_BYTES

@@ -30,8 +30,9 @@ unsafe fn list_items<T>(list: *mut pg_sys::List) -> Vec<*mut T> {
     }
 }
 
-/// The expression inside a subquery made here, or None for any other node.
-unsafe fn own_subquery_expr(node: *mut Node) -> Option<*mut Node> {
+/// The expression inside a subquery made here (or written exactly like one), or None for
+/// any other node.
+unsafe fn own_subquery_expr(node: *mut Node, support: pg_sys::Oid) -> Option<*mut Node> {
     unsafe {
         if tag(node)? != NodeTag::T_SubLink {
             return None;
@@ -40,36 +41,76 @@ unsafe fn own_subquery_expr(node: *mut Node) -> Option<*mut Node> {
         if (*sl).subLinkType != pg_sys::SubLinkType::EXPR_SUBLINK {
             return None;
         }
-        own_query_expr((*sl).subselect as *mut pg_sys::Query)
+        own_query_expr((*sl).subselect as *mut pg_sys::Query, support)
     }
 }
 
-/// The one target expression of `q` when `q` is a subquery made here.
-unsafe fn own_query_expr(q: *mut pg_sys::Query) -> Option<*mut Node> {
+/// The one target expression of `q` when `q` is a subquery made here. The column name alone
+/// proves nothing (anyone can write `(SELECT m.model AS ces_model_once FROM m WHERE ...)`,
+/// whose expression taken out of its query would read a relation that is not there), so
+/// the query must also be exactly what `ces_model_support` makes: no FROM (but the
+/// RTE_RESULT the planner puts in an empty one), no clauses, and a call of a function with
+/// this support function whose arguments have one value per execution. Such a subquery,
+/// written by hand, equals its expression.
+unsafe fn own_query_expr(q: *mut pg_sys::Query, support: pg_sys::Oid) -> Option<*mut Node> {
     unsafe {
-        // (its FROM may hold the RTE_RESULT the planner puts in an empty one)
         if tag(q as *const Node)? != NodeTag::T_Query {
             return None;
         }
-        let targets = list_items::<pg_sys::TargetEntry>((*q).targetList);
+        let qr = &*q;
+        let plain = qr.commandType == pg_sys::CmdType::CMD_SELECT
+            && qr.utilityStmt.is_null()
+            && qr.cteList.is_null()
+            && qr.groupClause.is_null()
+            && qr.groupingSets.is_null()
+            && qr.havingQual.is_null()
+            && qr.windowClause.is_null()
+            && qr.distinctClause.is_null()
+            && qr.sortClause.is_null()
+            && qr.limitOffset.is_null()
+            && qr.limitCount.is_null()
+            && qr.setOperations.is_null()
+            && qr.rowMarks.is_null()
+            && !qr.hasAggs
+            && !qr.hasWindowFuncs
+            && !qr.hasTargetSRFs
+            && list_items::<pg_sys::RangeTblEntry>(qr.rtable)
+                .into_iter()
+                .all(|rte| (*rte).rtekind == pg_sys::RTEKind::RTE_RESULT)
+            && !qr.jointree.is_null()
+            && (*qr.jointree).quals.is_null()
+            && list_items::<Node>((*qr.jointree).fromlist)
+                .into_iter()
+                .all(|n| tag(n) == Some(NodeTag::T_RangeTblRef));
+        if !plain {
+            return None;
+        }
+        let targets = list_items::<pg_sys::TargetEntry>(qr.targetList);
         let [te] = targets[..] else {
             return None;
         };
         let name = (*te).resname;
-        (!name.is_null() && CStr::from_ptr(name) == MARKER).then(|| (*te).expr as *mut Node)
+        if name.is_null() || CStr::from_ptr(name) != MARKER || (*te).resjunk {
+            return None;
+        }
+        let expr = (*te).expr as *mut Node;
+        (tag(expr) == Some(NodeTag::T_FuncExpr)
+            && pg_sys::get_func_support((*(expr as *mut pg_sys::FuncExpr)).funcid) == support
+            && once_per_execution(expr, support))
+        .then_some(expr)
     }
 }
 
 /// Whether `node` has one value for a whole execution: a constant, a query parameter, a
 /// subquery made here, or a non-volatile function of those (now(), a cast).
-unsafe fn once_per_execution(node: *mut Node) -> bool {
+unsafe fn once_per_execution(node: *mut Node, support: pg_sys::Oid) -> bool {
     unsafe {
         match tag(node) {
             Some(NodeTag::T_Const) => true,
             Some(NodeTag::T_Param) => {
                 (*(node as *mut pg_sys::Param)).paramkind == pg_sys::ParamKind::PARAM_EXTERN
             }
-            Some(NodeTag::T_SubLink) => own_subquery_expr(node).is_some(),
+            Some(NodeTag::T_SubLink) => own_subquery_expr(node, support).is_some(),
             Some(NodeTag::T_FuncExpr) => {
                 let f = node as *mut pg_sys::FuncExpr;
                 !(*f).funcretset
@@ -77,13 +118,44 @@ unsafe fn once_per_execution(node: *mut Node) -> bool {
                         != pg_sys::PROVOLATILE_VOLATILE as std::ffi::c_char
                     && list_items::<Node>((*f).args)
                         .into_iter()
-                        .all(|a| once_per_execution(a))
+                        .all(|a| once_per_execution(a, support))
             }
-            Some(NodeTag::T_RelabelType) => {
-                once_per_execution((*(node as *mut pg_sys::RelabelType)).arg as *mut Node)
-            }
+            Some(NodeTag::T_RelabelType) => once_per_execution(
+                (*(node as *mut pg_sys::RelabelType)).arg as *mut Node,
+                support,
+            ),
             _ => false,
         }
+    }
+}
+
+/// Whether query `q` itself (not its subqueries) holds an EXISTS subquery. PostgreSQL plans
+/// a correlated EXISTS a second time as `IN`, simplifying the subquery's WHERE clause with
+/// the *outer* query's planner state (convert_EXISTS_to_ANY): a subquery made then would
+/// stay unplanned in a query that does not know it has one ("cannot handle unplanned
+/// sub-select"). Not hoisting there leaves the call to the inner query's own planning.
+unsafe fn has_exists(q: *mut pg_sys::Query) -> bool {
+    unsafe extern "C-unwind" fn walker(node: *mut Node, cx: *mut std::ffi::c_void) -> bool {
+        unsafe {
+            match tag(node) {
+                None | Some(NodeTag::T_Query) => false,
+                Some(NodeTag::T_SubLink)
+                    if (*(node as *mut pg_sys::SubLink)).subLinkType
+                        == pg_sys::SubLinkType::EXISTS_SUBLINK =>
+                {
+                    true
+                }
+                _ => pg_sys::expression_tree_walker(node, Some(walker), cx),
+            }
+        }
+    }
+    unsafe {
+        pg_sys::query_tree_walker(
+            q,
+            Some(walker),
+            std::ptr::null_mut(),
+            (pg_sys::QTW_IGNORE_RC_SUBQUERIES | pg_sys::QTW_IGNORE_JOINALIASES) as i32,
+        )
     }
 }
 
@@ -105,9 +177,13 @@ v1! {
             return none;
         }
         let req = req as *mut pg_sys::SupportRequestSimplify;
+        let support = (*(*fcinfo).flinfo).fn_oid;
         let root = (*req).root;
         // No planner (an index expression, a default): the call stays, cached per call site.
-        if root.is_null() || (*root).parse.is_null() || own_query_expr((*root).parse).is_some() {
+        if root.is_null()
+            || (*root).parse.is_null()
+            || own_query_expr((*root).parse, support).is_some()
+        {
             return none;
         }
         // Only a query that reads rows gains anything. A query without FROM evaluates the call
@@ -123,7 +199,8 @@ v1! {
         if (*fcall).funcretset
             || !list_items::<Node>((*fcall).args)
                 .into_iter()
-                .all(|a| once_per_execution(a))
+                .all(|a| once_per_execution(a, support))
+            || has_exists((*root).parse)
         {
             return none;
         }
@@ -134,7 +211,7 @@ v1! {
         if !args.is_null() {
             for i in 0..(*args).length as usize {
                 let cell = (*args).elements.add(i);
-                if let Some(inner) = own_subquery_expr((*cell).ptr_value as *mut Node) {
+                if let Some(inner) = own_subquery_expr((*cell).ptr_value as *mut Node, support) {
                     (*cell).ptr_value = inner.cast();
                 }
             }

@@ -26,6 +26,9 @@ pub struct ScoreModel {
     floating: bool,
     /// The model at each as_of argument seen, for the models that keep a palloc'd state.
     at: std::cell::RefCell<std::collections::HashMap<Option<i64>, Box<Model>>>,
+    /// Estimated bytes of `at` (each entry a whole copy of the model), against
+    /// `MAX_CACHED_BYTES`.
+    at_cost: std::cell::Cell<usize>,
 }
 
 pub(super) fn parse_score_model(text: &str) -> Result<ScoreModel, CesError> {
@@ -36,6 +39,7 @@ pub(super) fn parse_score_model(text: &str) -> Result<ScoreModel, CesError> {
         no_caps: model.rules.iter().all(|r| r.cap.is_none()),
         floating: model.lookback.is_some() || model.has_decay(),
         at: Default::default(),
+        at_cost: Default::default(),
         model,
     })
 }
@@ -60,12 +64,21 @@ impl ScoreModel {
     fn at(&self, as_of: Option<i64>) -> &Model {
         let mut at = self.at.borrow_mut();
         if !at.contains_key(&as_of) {
-            if at.len() >= ces_core::limits::MAX_CACHED_VALUES {
-                raise(CesError::limit(format!(
-                    "more than {} distinct as_of values in one ces_score call with a capped model",
-                    ces_core::limits::MAX_CACHED_VALUES
-                )));
+            let cost = ces_core::limits::cached_cost(self.model.body.len());
+            if at.len() >= ces_core::limits::MAX_CACHED_VALUES
+                || self.at_cost.get().saturating_add(cost) > ces_core::limits::MAX_CACHED_BYTES
+            {
+                raise(
+                    CesError::limit(format!(
+                        "more than {} distinct as_of values in one ces_score call with a capped model (limits: {} values, {} MiB)",
+                        at.len(),
+                        ces_core::limits::MAX_CACHED_VALUES,
+                        ces_core::limits::MAX_CACHED_BYTES >> 20
+                    ))
+                    .with_hint("each as_of keeps a copy of the model; score fewer groups per query, or use a model without caps"),
+                );
             }
+            self.at_cost.set(self.at_cost.get() + cost);
             let model = Model {
                 as_of,
                 ..self.model.clone()
