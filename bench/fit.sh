@@ -12,11 +12,8 @@ OUT="${OUT:-bench/results/2026-12-03-fit.md}"
 LOG="$(mktemp)"
 exec > >(tee "$LOG") 2>&1
 
-bash scripts/build.sh
-source scripts/cluster.sh
-DIR="$ROOT/target/pg-bench-fit"
-cluster_start "$DIR" "${CES_BENCH_PORT:-54331}"
-trap 'cluster_stop "$DIR"' EXIT
+source bench/lib.sh
+bench_cluster "$ROOT/target/pg-bench-fit"
 
 DB="ces_fit_${ROWS}_${ACCOUNTS}_${TYPES}"
 if ! psql -qXtA -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1; then
@@ -67,9 +64,9 @@ for r in $(seq 1 "$RUNS"); do
     echo "run $r: ces_agg ${a} ms (cpu ${ac} ms), ces_fit_model ${f} ms (cpu ${fc} ms)"
     AGG_MS+=("$a") FIT_MS+=("$f") AGG_CPU+=("$ac") FIT_CPU+=("$fc")
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
-A=$(median "${AGG_MS[@]}"); F=$(median "${FIT_MS[@]}")
-AC=$(median "${AGG_CPU[@]}"); FC=$(median "${FIT_CPU[@]}")
+median_of() { printf '%s\n' "$@" | sort -g | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2] + v[NR/2+1]) / 2}'; }
+A=$(median_of "${AGG_MS[@]}"); F=$(median_of "${FIT_MS[@]}")
+AC=$(median_of "${AGG_CPU[@]}"); FC=$(median_of "${FIT_CPU[@]}")
 RATIO=$(awk -v a="$A" -v f="$F" 'BEGIN {printf "%.2f", f / a}')
 RATIO_CPU=$(awk -v a="$AC" -v f="$FC" 'BEGIN {printf "%.2f", f / a}')
 echo "== median: ces_agg $A ms (cpu $AC), ces_fit_model $F ms (cpu $FC); ratio $RATIO wall, $RATIO_CPU cpu (target ≤ 3)"

@@ -16,11 +16,8 @@ else
 fi
 
 bash scripts/setup.sh
-bash scripts/build.sh
-source scripts/cluster.sh
-DIR="$ROOT/target/pg-bench-named"
-cluster_start "$DIR" "${CES_BENCH_PORT:-54331}"
-trap 'cluster_stop "$DIR"' EXIT
+source bench/lib.sh
+bench_cluster "$ROOT/target/pg-bench-named"
 
 W='{"login":1,"project_added":5,"team_member_added":10,"upgraded":50,"support_ticket":-3,"downgraded":-40,"invite_sent":2}'
 PSQL=(psql -qX -v ON_ERROR_STOP=1 -v w="$W")
@@ -122,8 +119,6 @@ echo "== $RUNS interleaved runs of ${#NAMES[@]} queries"
 for run in $(seq 1 "$RUNS"); do
     for i in "${!NAMES[@]}"; do timeit "${NAMES[$i]}" "${SQLS[$i]}"; done
 done
-median() { grep "^$1 " "$TIMES" | awk '{ print $2 }' | sort -n | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2f", a / b }'; }
 OUT="bench/results/$(date -u +%Y-%m-%d)-named.md"
 {
     echo "# Named models, score views and per-account as_of, $(date -u +%Y-%m-%d)"

@@ -7,11 +7,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
 ROWS="${ROWS:-2000000}" ACCOUNTS="${ACCOUNTS:-20000}" RUNS="${RUNS:-5}"
-bash scripts/build.sh
-source scripts/cluster.sh
-DIR="$ROOT/target/pg-bench-rollup"
-cluster_start "$DIR" "${CES_BENCH_PORT:-54331}"
-trap 'cluster_stop "$DIR"' EXIT
+source bench/lib.sh
+bench_cluster "$ROOT/target/pg-bench-rollup"
 DB="ces_rollup_${ROWS}_${ACCOUNTS}"
 SO_MD5=$(md5sum <"$(pg_config --pkglibdir)/ces.so" | cut -d' ' -f1)
 if ! psql -qXtA -d postgres -c "SELECT 1 FROM pg_database WHERE datname = '$DB'" | grep -q 1 ||

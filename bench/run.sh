@@ -15,13 +15,10 @@ else
 fi
 
 bash scripts/setup.sh
-bash scripts/build.sh
-source scripts/cluster.sh
-DIR="$ROOT/target/pg-bench"
+source bench/lib.sh
 # Full runs keep every table in shared buffers (about 4.5 GB), so no run reads the disk.
 [[ "$MODE" == quick ]] || export CLUSTER_OPTS="-c shared_buffers=${BENCH_SHARED_BUFFERS:-6GB}"
-cluster_start "$DIR" "${CES_BENCH_PORT:-54331}"
-trap 'cluster_stop "$DIR"' EXIT
+bench_cluster "$ROOT/target/pg-bench"
 
 W='{"login":1,"project_added":5,"team_member_added":10,"upgraded":50,"support_ticket":-3,"downgraded":-40,"invite_sent":2}'
 CASE_EXPR="sum(CASE event WHEN 'login' THEN 1 WHEN 'project_added' THEN 5 WHEN 'team_member_added' THEN 10 WHEN 'upgraded' THEN 50 WHEN 'support_ticket' THEN -3 WHEN 'downgraded' THEN -40 WHEN 'invite_sent' THEN 2 ELSE 0 END)::float8"
@@ -136,8 +133,6 @@ for D in "" _dense; do
         FROM (SELECT count(*) e FROM events${D:-_random} WHERE ts > $ASOF - interval '30 days') a,
              (SELECT count(*) s FROM daily$D WHERE day >= $ASOF - interval '30 days') b")
 done
-median() { grep "^$1 " "$TIMES" | awk '{ print $2 }' | sort -n | awk '{ a[NR] = $1 } END { if (NR) print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2 }'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (a == "" || b == "" || b == 0) print "n/a"; else printf "%.2f", a / b }'; }
 OUT="bench/results/$(date -u +%Y-%m-%d).md"
 {
     echo "# ces benchmark, $(date -u +%Y-%m-%d)"
