@@ -50,5 +50,11 @@ pub const MAX_FIT_CANDIDATES: usize = 64;
 /// about 150 MiB for 7 candidates. Checked before any event type's cells are allocated.
 pub const MAX_FIT_CELLS: usize = 16 << 20;
 
+/// Event types one fit weighs (`ces_fit_model`): the solver keeps dense (types + 1)² matrices
+/// (the Hessian, its next value and its Cholesky factor: 24 MiB at this limit) and each
+/// Newton step costs accounts × types² operations, so the count is checked as each new
+/// event type is read, before its cells are allocated.
+pub const MAX_FIT_EVENT_TYPES: usize = 1_000;
+
 /// Folds of a fit's cross-validation (`options.k`).
 pub const MAX_FIT_FOLDS: usize = 20;

@@ -56,6 +56,15 @@ pub fn fit(
     progress: &mut dyn FnMut(String),
 ) -> Result<FitReport, CesError> {
     let p = f.types.len();
+    if p == 0 {
+        return Err(CesError::invalid(format!(
+            "no event of the {} labelled accounts counts: nothing to fit",
+            f.len()
+        ))
+        .with_hint(
+            "check that the account columns hold the same ids and that events lie up to as_of (and within the lookback)",
+        ));
+    }
     let y = &f.outcome;
     let fold = cv::folds(&f.accounts, opts.k);
     let mut candidates = Vec::with_capacity(f.candidates.len());
