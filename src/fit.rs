@@ -386,7 +386,8 @@ unsafe fn run(fcinfo: FunctionCallInfo) -> FitReport {
         let mut skipped = 0u64;
         let mut ticker = ces_core::interrupt::Ticker::default();
         // Even one event type needs a cell per account and candidate: stop reading early.
-        let max_accounts = ces_core::limits::MAX_FIT_CELLS / opts.candidates.len().max(1);
+        let max_accounts = (ces_core::limits::MAX_FIT_CELLS / opts.candidates.len().max(1))
+            .min(ces_core::limits::MAX_FIT_ACCOUNTS);
         for_each_row(
             &format!(
                 "SELECT {out_account}::pg_catalog.text, {out_outcome}::pg_catalog.bool FROM {out_rel}"
@@ -397,9 +398,8 @@ unsafe fn run(fcinfo: FunctionCallInfo) -> FitReport {
                 match (value(tup, desc, 1), value(tup, desc, 2)) {
                     (Some(a), Some(o)) => {
                         if labels.len() >= max_accounts {
-                            ces_core::fit::features::check_cells(
+                            ces_core::fit::features::check_accounts(
                                 labels.len() + 1,
-                                1,
                                 opts.candidates.len(),
                             )
                             .or_raise();

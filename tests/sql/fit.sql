@@ -136,6 +136,11 @@ SELECT expect_error($$SELECT ces_fit_model('fit_text_ts', 'account', 'event', 't
 -- More event types than a fit weighs (the solver's matrices grow as their square): 54000.
 CREATE TABLE fit_wide AS SELECT 1 AS account, 'type-' || i AS event, timestamptz '2026-09-01 00:00+00' AS ts FROM generate_series(1, 1001) i;
 SELECT expect_error($$SELECT ces_fit_model('fit_wide', 'account', 'event', 'ts', 'fit_train', 'renewed', '2026-10-01 00:00+00', '{"half_life": null}')$$);
+-- More labelled accounts than a fit reads (each costs ~300 bytes besides its cells): 54000
+-- while the outcomes are read.
+CREATE VIEW fit_crowd AS SELECT a AS account, a % 2 = 0 AS renewed FROM generate_series(1, 1048577) a;
+SELECT expect_error($$SELECT ces_fit_model('fit_events', 'account', 'event', 'ts', 'fit_crowd', 'renewed', '2026-10-01 00:00+00', '{"half_life": null}')$$);
+DROP VIEW fit_crowd;
 -- A table owner's cast on a type of theirs would run with the caller's rights: refused.
 CREATE ROLE ces_fit_owner;
 CREATE SCHEMA fit_owned AUTHORIZATION ces_fit_owner;

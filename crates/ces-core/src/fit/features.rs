@@ -5,7 +5,7 @@
 
 use crate::error::CesError;
 use crate::interrupt::Ticker;
-use crate::limits::{MAX_FIT_CELLS, MAX_FIT_EVENT_TYPES};
+use crate::limits::{MAX_FIT_ACCOUNTS, MAX_FIT_CELLS, MAX_FIT_EVENT_TYPES};
 use crate::model::Model;
 use crate::summary::{row_anchor, row_points, scores_by_row};
 use std::collections::HashMap;
@@ -156,7 +156,7 @@ impl Features {
                 "too few accounts per outcome to fit: {positives} with outcome true and {negatives} with outcome false; each needs at least {MIN_PER_CLASS}"
             )));
         }
-        check_cells(labels.len(), 1, candidates.len())?;
+        check_accounts(labels.len(), candidates.len())?;
         labels.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut index = FnvMap::default();
         index.reserve(labels.len());
@@ -363,4 +363,18 @@ pub fn check_cells(accounts: usize, types: usize, candidates: usize) -> Result<(
         .with_hint("give fewer candidate half-lives, a fixed half_life, or fewer accounts"));
     }
     Ok(())
+}
+
+/// Raises 54000 when `accounts` labelled accounts are more than `MAX_FIT_ACCOUNTS`, or
+/// would exceed `MAX_FIT_CELLS` with a single event type.
+pub fn check_accounts(accounts: usize, candidates: usize) -> Result<(), CesError> {
+    if accounts > MAX_FIT_ACCOUNTS {
+        return Err(CesError::limit(format!(
+            "the outcomes have more than {MAX_FIT_ACCOUNTS} labelled accounts, the limit of a fit"
+        ))
+        .with_hint(
+            "fit on a sample of the accounts (a view), for example by a hash of the account",
+        ));
+    }
+    check_cells(accounts, 1, candidates)
 }

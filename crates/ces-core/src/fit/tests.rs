@@ -231,3 +231,13 @@ fn empty_outcomes_say_so() {
         .unwrap();
     assert!(err.to_string().contains("no labelled accounts"), "{err}");
 }
+
+#[test]
+fn too_many_accounts_stop_the_read() {
+    use crate::limits::{MAX_FIT_ACCOUNTS, MAX_FIT_CELLS};
+    assert!(features::check_accounts(MAX_FIT_ACCOUNTS, 1).is_ok());
+    let err = features::check_accounts(MAX_FIT_ACCOUNTS + 1, 1).unwrap_err();
+    assert!(err.to_string().contains("labelled accounts"), "{err}");
+    // Many candidates: the cells limit trips first.
+    assert!(features::check_accounts(MAX_FIT_CELLS / 64 + 1, 64).is_err());
+}
