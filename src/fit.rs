@@ -472,6 +472,7 @@ pg_finfo_v1!(pg_finfo_ces_fit_model);
 pub unsafe extern "C-unwind" fn ces_fit_model(fcinfo: FunctionCallInfo) -> Datum {
     unsafe {
         let report = run(fcinfo);
+        report.check_weights().or_raise();
         let model = parse_model(&report.model_json().to_string()).or_raise();
         Datum::from(fmgr::varlena_from(model.to_json().as_bytes()))
     }
