@@ -163,7 +163,7 @@ impl FitReport {
     /// that scale them to 100 are then huge.
     pub fn check_weights(&self) -> Result<(), CesError> {
         let limit = crate::limits::MAX_WEIGHT;
-        match self.events.iter().find(|e| e.kept && !(e.points.abs() <= limit)) {
+        match self.events.iter().find(|e| e.kept && (e.points.is_nan() || e.points.abs() > limit)) {
             None => Ok(()),
             Some(e) => Err(CesError::out_of_range(format!(
                 "the fitted weight of event \"{}\" is {:e} points at half-life {}, beyond the ±{limit:e} a model holds: the events are many half-lives older than as_of",
