@@ -49,20 +49,76 @@ unsafe fn relation_name(rel: Oid) -> (String, String) {
 }
 
 /// The quoted column name; 42703 when `rel` has no such column.
-unsafe fn column(rel: Oid, relname: &str, name: &str, what: &str) -> String {
+unsafe fn column(rel: Oid, relname: &str, name: &str, what: &str, target: Oid) -> String {
     unsafe {
         let c = CString::new(name).unwrap_or_else(|_| {
             raise(CesError::invalid(format!(
                 "{what} contains a NUL character"
             )))
         });
-        if pg_sys::get_attnum(rel, c.as_ptr()) == pg_sys::InvalidAttrNumber as i16 {
+        // System columns (ctid, xmin, ...) are not data: as unknown as a missing column.
+        let attnum = pg_sys::get_attnum(rel, c.as_ptr());
+        if attnum <= 0 {
             sql_error(
                 PgSqlErrorCode::ERRCODE_UNDEFINED_COLUMN,
                 format!("column \"{name}\" ({what}) of relation \"{relname}\" does not exist"),
             );
         }
+        check_cast(rel, attnum, target, name, what);
         cstr_string(pg_sys::quote_identifier(c.as_ptr()))
+    }
+}
+
+/// The query casts the column to `target` (and compares a ts column with timestamptz): a
+/// cast the table's owner defined on a type of theirs would run their function with the
+/// caller's rights, so only built-in conversions are taken. A ts column must be a
+/// timestamptz, timestamp or date (or a domain over one).
+unsafe fn check_cast(rel: Oid, attnum: i16, target: Oid, name: &str, what: &str) {
+    unsafe {
+        let ty = pg_sys::get_atttype(rel, attnum);
+        let type_name = || cstr_string(pg_sys::format_type_be(ty));
+        if target == pg_sys::TIMESTAMPTZOID {
+            let base = pg_sys::getBaseType(ty);
+            if ![
+                pg_sys::TIMESTAMPTZOID,
+                pg_sys::TIMESTAMPOID,
+                pg_sys::DATEOID,
+            ]
+            .contains(&base)
+            {
+                sql_error(
+                    PgSqlErrorCode::ERRCODE_DATATYPE_MISMATCH,
+                    format!(
+                        "column \"{name}\" ({what}) has type {}: it must be timestamptz, timestamp or date",
+                        type_name()
+                    ),
+                );
+            }
+        }
+        let mut func = pg_sys::InvalidOid;
+        let path = pg_sys::find_coercion_pathway(
+            target,
+            ty,
+            pg_sys::CoercionContext::COERCION_EXPLICIT,
+            &mut func,
+        );
+        let foreign_function = path == pg_sys::CoercionPathType::COERCION_PATH_FUNC
+            && pg_sys::get_func_namespace(func) != pg_sys::PG_CATALOG_NAMESPACE.into();
+        if path == pg_sys::CoercionPathType::COERCION_PATH_ARRAYCOERCE || foreign_function {
+            let mut e = ErrorReport::new(
+                PgSqlErrorCode::ERRCODE_DATATYPE_MISMATCH,
+                format!(
+                    "column \"{name}\" ({what}) has type {}, whose cast to {} is not built in",
+                    type_name(),
+                    cstr_string(pg_sys::format_type_be(target))
+                ),
+                "ces",
+            );
+            e = e.set_hint(
+                "ces_fit reads columns through built-in casts only; cast the column in a view of your own",
+            );
+            e.report(PgLogLevel::ERROR);
+        }
     }
 }
 
@@ -302,11 +358,24 @@ unsafe fn run(fcinfo: FunctionCallInfo) -> FitReport {
 
         let (ev_rel, ev_name) = relation_name(events);
         let (out_rel, out_name) = relation_name(outcomes);
-        let ev_account = column(events, &ev_name, &account_col, "account_column");
-        let ev_event = column(events, &ev_name, &event_col, "event_column");
-        let ev_ts = column(events, &ev_name, &ts_col, "ts_column");
-        let out_account = column(outcomes, &out_name, &account_col, "account_column");
-        let out_outcome = column(outcomes, &out_name, &outcome_col, "outcome_column");
+        let text = pg_sys::TEXTOID;
+        let ev_account = column(events, &ev_name, &account_col, "account_column", text);
+        let ev_event = column(events, &ev_name, &event_col, "event_column", text);
+        let ev_ts = column(
+            events,
+            &ev_name,
+            &ts_col,
+            "ts_column",
+            pg_sys::TIMESTAMPTZOID,
+        );
+        let out_account = column(outcomes, &out_name, &account_col, "account_column", text);
+        let out_outcome = column(
+            outcomes,
+            &out_name,
+            &outcome_col,
+            "outcome_column",
+            pg_sys::BOOLOID,
+        );
 
         let baseline = opts.baseline.as_ref().map(|v| baseline_model(fcinfo, v));
 
@@ -318,7 +387,8 @@ unsafe fn run(fcinfo: FunctionCallInfo) -> FitReport {
         let mut skipped = 0u64;
         let mut ticker = ces_core::interrupt::Ticker::default();
         // Even one event type needs a cell per account and candidate: stop reading early.
-        let max_accounts = ces_core::limits::MAX_FIT_CELLS / opts.candidates.len().max(1);
+        let max_accounts = (ces_core::limits::MAX_FIT_CELLS / opts.candidates.len().max(1))
+            .min(ces_core::limits::MAX_FIT_ACCOUNTS);
         for_each_row(
             &format!(
                 "SELECT {out_account}::pg_catalog.text, {out_outcome}::pg_catalog.bool FROM {out_rel}"
@@ -329,9 +399,8 @@ unsafe fn run(fcinfo: FunctionCallInfo) -> FitReport {
                 match (value(tup, desc, 1), value(tup, desc, 2)) {
                     (Some(a), Some(o)) => {
                         if labels.len() >= max_accounts {
-                            ces_core::fit::features::check_cells(
+                            ces_core::fit::features::check_accounts(
                                 labels.len() + 1,
-                                1,
                                 opts.candidates.len(),
                             )
                             .or_raise();
@@ -402,6 +471,7 @@ v1! {
     "ces_fit_model(regclass, text, text, text, regclass, text, timestamp with time zone, jsonb) RETURNS ces_model VOLATILE PARALLEL UNSAFE"
     fn ces_fit_model(fcinfo) {
         let report = run(fcinfo);
+        report.check_weights().or_raise();
         let model = parse_model(&report.model_json().to_string()).or_raise();
         Datum::from(fmgr::varlena_from(model.to_json().as_bytes()))
     }

@@ -123,6 +123,48 @@ SELECT expect_error(format($$SELECT ces_fit_model('fit_events', 'account', 'even
 CREATE TABLE fit_many_types AS SELECT 1 AS account, 'type-' || i AS event, timestamptz '2026-09-01 00:00+00' AS ts FROM generate_series(1, 200) i;
 SELECT expect_error(format($$SELECT ces_fit_model('fit_many_types', 'account', 'event', 'ts', 'fit_train', 'renewed', '2026-10-01 00:00+00', %L)$$,
                            jsonb_build_object('candidates', (SELECT jsonb_agg(d || ' days') FROM generate_series(1, 64) d))));
+-- Nothing counted (no events, or none up to as_of): 22023, not an internal error.
+CREATE TABLE fit_no_events (account int, event text, ts timestamptz);
+SELECT expect_error($$SELECT ces_fit_model('fit_no_events', 'account', 'event', 'ts', 'fit_train', 'renewed', '2026-10-01 00:00+00')$$);
+SELECT expect_error($$SELECT ces_fit_model('fit_events', 'account', 'event', 'ts', 'fit_train', 'renewed', '2020-01-01 00:00+00')$$);
+SELECT expect_error($$SELECT ces_fit_model('fit_events', 'account', 'event', 'ts', 'fit_train', 'renewed', '2026-10-01 00:00+00', '{"lookback": "1 microsecond"}')$$);
+-- Empty outcomes; a system column is no column; ts must be a time.
+SELECT expect_error($$SELECT ces_fit_model('fit_events', 'account', 'event', 'ts', 'fit_no_events', 'account', '2026-10-01 00:00+00')$$);
+SELECT expect_error($$SELECT ces_fit_model('fit_events', 'ctid', 'event', 'ts', 'fit_accounts', 'renewed', '2026-10-01 00:00+00')$$);
+CREATE VIEW fit_text_ts AS SELECT account, event, ts::text AS ts FROM fit_events;
+SELECT expect_error($$SELECT ces_fit_model('fit_text_ts', 'account', 'event', 'ts', 'fit_train', 'renewed', '2026-10-01 00:00+00')$$);
+-- More event types than a fit weighs (the solver's matrices grow as their square): 54000.
+CREATE TABLE fit_wide AS SELECT 1 AS account, 'type-' || i AS event, timestamptz '2026-09-01 00:00+00' AS ts FROM generate_series(1, 1001) i;
+SELECT expect_error($$SELECT ces_fit_model('fit_wide', 'account', 'event', 'ts', 'fit_train', 'renewed', '2026-10-01 00:00+00', '{"half_life": null}')$$);
+-- More labelled accounts than a fit reads (each costs ~300 bytes besides its cells): 54000
+-- while the outcomes are read.
+CREATE VIEW fit_crowd AS SELECT a AS account, a % 2 = 0 AS renewed FROM generate_series(1, 1048577) a;
+SELECT expect_error($$SELECT ces_fit_model('fit_events', 'account', 'event', 'ts', 'fit_crowd', 'renewed', '2026-10-01 00:00+00', '{"half_life": null}')$$);
+DROP VIEW fit_crowd;
+-- An as_of many half-lives after the events: the points that scale tiny decayed counts to
+-- 100 are beyond what a model holds (22003 naming the half-life; the report still shows them).
+CREATE VIEW fit_month_old AS SELECT account, event, timestamptz '2026-09-01 00:00+00' AS ts FROM fit_events WHERE ts <= '2026-10-01 00:00+00';
+SELECT expect_error($$SELECT ces_fit_model('fit_month_old', 'account', 'event', 'ts', 'fit_train', 'renewed', '2026-10-01 00:00+00', '{"half_life": "5 hours"}')$$);
+SELECT bool_or(abs(points) > 1e15) AS beyond_a_model FROM ces_fit_report('fit_month_old', 'account', 'event', 'ts', 'fit_train', 'renewed', '2026-10-01 00:00+00', '{"half_life": "5 hours"}');
+DROP VIEW fit_month_old;
+-- A table owner's cast on a type of theirs would run with the caller's rights: refused.
+CREATE ROLE ces_fit_owner;
+CREATE SCHEMA fit_owned AUTHORIZATION ces_fit_owner;
+SET ROLE ces_fit_owner;
+CREATE TABLE fit_owned.ran (what text);
+CREATE TYPE fit_owned.acct AS (id int);
+CREATE FUNCTION fit_owned.acct_text(fit_owned.acct) RETURNS text LANGUAGE plpgsql
+    AS $f$ BEGIN INSERT INTO fit_owned.ran VALUES (current_user); RETURN ($1).id::text; END $f$;
+CREATE CAST (fit_owned.acct AS text) WITH FUNCTION fit_owned.acct_text(fit_owned.acct);
+CREATE TABLE fit_owned.events AS SELECT ('(' || account || ')')::fit_owned.acct AS account, event, ts FROM (VALUES (1, 'good', timestamptz '2026-09-01 00:00+00')) v(account, event, ts);
+GRANT ALL ON fit_owned.ran TO PUBLIC;
+RESET ROLE;
+SELECT expect_error($$SELECT ces_fit_model('fit_owned.events', 'account', 'event', 'ts', 'fit_train', 'renewed', '2026-10-01 00:00+00')$$);
+SELECT count(*) AS casts_run FROM fit_owned.ran;
+DROP SCHEMA fit_owned CASCADE;
+DROP ROLE ces_fit_owner;
+DROP VIEW fit_text_ts;
+DROP TABLE fit_no_events, fit_wide;
 -- Cancellable: statement_timeout stops a fit reading a slow view.
 CREATE VIEW fit_slow AS SELECT e.* FROM fit_events e, generate_series(1, 100000) g;
 -- (expect_error's WHEN OTHERS does not catch query_canceled, so catch it by name.)

@@ -54,8 +54,21 @@ pub const MAX_FIT_CANDIDATES: usize = 64;
 
 /// Feature cells one fit keeps in memory: labelled accounts × event types × candidate
 /// half-lives, 8 bytes each (plus one raw count per account and event type), so at most
-/// about 150 MiB for 7 candidates. Checked before any event type's cells are allocated.
+/// about 150 MiB for 7 candidates (256 MiB for one). Checked before any event type's cells
+/// are allocated. The solver copies the chosen candidate's matrix twice more.
 pub const MAX_FIT_CELLS: usize = 16 << 20;
+
+/// Labelled accounts one fit reads (the outcomes' rows). Each costs about 300 bytes besides
+/// its cells (its key twice, a hash entry, its rows of the matrices): 2M accounts with one
+/// event type and one half-life peaked at 715 MB, and without this limit a fixed half-life
+/// let MAX_FIT_CELLS admit 16M accounts (about 5 GB). Checked as the outcomes are read.
+pub const MAX_FIT_ACCOUNTS: usize = 1 << 20;
+
+/// Event types one fit weighs (`ces_fit_model`): the solver keeps dense (types + 1)² matrices
+/// (the Hessian, its next value and its Cholesky factor: 24 MiB at this limit) and each
+/// Newton step costs accounts × types² operations, so the count is checked as each new
+/// event type is read, before its cells are allocated.
+pub const MAX_FIT_EVENT_TYPES: usize = 1_000;
 
 /// Folds of a fit's cross-validation (`options.k`).
 pub const MAX_FIT_FOLDS: usize = 20;

@@ -5,7 +5,7 @@
 
 use crate::error::CesError;
 use crate::interrupt::Ticker;
-use crate::limits::{MAX_EVENT_TYPES, MAX_FIT_CELLS};
+use crate::limits::{MAX_FIT_ACCOUNTS, MAX_FIT_CELLS, MAX_FIT_EVENT_TYPES};
 use crate::model::Model;
 use crate::summary::{row_anchor, row_points, scores_by_row};
 use std::collections::HashMap;
@@ -136,6 +136,11 @@ impl Features {
     ) -> Result<Features, CesError> {
         let positives = labels.iter().filter(|(_, o)| *o).count();
         let negatives = labels.len() - positives;
+        if labels.is_empty() {
+            return Err(CesError::invalid(
+                "the outcomes have no labelled accounts (rows with a NULL account or outcome are skipped)",
+            ));
+        }
         if positives == 0 || negatives == 0 {
             return Err(CesError::invalid(format!(
                 "the outcome does not vary: all {} labelled accounts have outcome {}",
@@ -151,7 +156,7 @@ impl Features {
                 "too few accounts per outcome to fit: {positives} with outcome true and {negatives} with outcome false; each needs at least {MIN_PER_CLASS}"
             )));
         }
-        check_cells(labels.len(), 1, candidates.len())?;
+        check_accounts(labels.len(), candidates.len())?;
         labels.sort_unstable_by(|a, b| a.0.cmp(&b.0));
         let mut index = FnvMap::default();
         index.reserve(labels.len());
@@ -269,10 +274,11 @@ impl Features {
 
     fn new_type(&mut self, event: &[u8]) -> Result<usize, CesError> {
         let n = self.types.len() + 1;
-        if n > MAX_EVENT_TYPES {
+        if n > MAX_FIT_EVENT_TYPES {
             return Err(CesError::limit(format!(
-                "the events have more than {MAX_EVENT_TYPES} event types, the limit of a model"
-            )));
+                "the events of the labelled accounts have more than {MAX_FIT_EVENT_TYPES} event types, the limit of a fit"
+            ))
+            .with_hint("fit on a view that keeps the event types worth weighing"));
         }
         check_cells(self.accounts.len(), n, self.candidates.len())?;
         if n > self.type_cap {
@@ -357,4 +363,18 @@ pub fn check_cells(accounts: usize, types: usize, candidates: usize) -> Result<(
         .with_hint("give fewer candidate half-lives, a fixed half_life, or fewer accounts"));
     }
     Ok(())
+}
+
+/// Raises 54000 when `accounts` labelled accounts are more than `MAX_FIT_ACCOUNTS`, or
+/// would exceed `MAX_FIT_CELLS` with a single event type.
+pub fn check_accounts(accounts: usize, candidates: usize) -> Result<(), CesError> {
+    if accounts > MAX_FIT_ACCOUNTS {
+        return Err(CesError::limit(format!(
+            "the outcomes have more than {MAX_FIT_ACCOUNTS} labelled accounts, the limit of a fit"
+        ))
+        .with_hint(
+            "fit on a sample of the accounts (a view), for example by a hash of the account",
+        ));
+    }
+    check_cells(accounts, 1, candidates)
 }

@@ -56,6 +56,15 @@ pub fn fit(
     progress: &mut dyn FnMut(String),
 ) -> Result<FitReport, CesError> {
     let p = f.types.len();
+    if p == 0 {
+        return Err(CesError::invalid(format!(
+            "no event of the {} labelled accounts counts: nothing to fit",
+            f.len()
+        ))
+        .with_hint(
+            "check that the account columns hold the same ids and that events lie up to as_of (and within the lookback)",
+        ));
+    }
     let y = &f.outcome;
     let fold = cv::folds(&f.accounts, opts.k);
     let mut candidates = Vec::with_capacity(f.candidates.len());
@@ -149,6 +158,23 @@ fn finite(x: f64) -> Value {
 }
 
 impl FitReport {
+    /// Raises 22003 when a kept weight is beyond what a model holds (`MAX_WEIGHT`): decayed
+    /// counts are tiny when the events are many half-lives older than as_of, and the points
+    /// that scale them to 100 are then huge.
+    pub fn check_weights(&self) -> Result<(), CesError> {
+        let limit = crate::limits::MAX_WEIGHT;
+        match self.events.iter().find(|e| e.kept && (e.points.is_nan() || e.points.abs() > limit)) {
+            None => Ok(()),
+            Some(e) => Err(CesError::out_of_range(format!(
+                "the fitted weight of event \"{}\" is {:e} points at half-life {}, beyond the ±{limit:e} a model holds: the events are many half-lives older than as_of",
+                e.event,
+                e.points,
+                half_life_text(self.half_life)
+            ))
+            .with_hint("give longer half-lives (options.candidates), or an as_of nearer the events")),
+        }
+    }
+
     /// The fitted model's JSON: the kept event types' points, the half-life and lookback
     /// (no as_of, so it scores at any instant like any published model).
     pub fn model_json(&self) -> Value {

@@ -248,6 +248,8 @@ fn pass(
         let w = mu * (1.0 - mu);
         // Full rows (not the triangle): fixed-length loops the compiler vectorises.
         for (i, h) in hess.chunks_exact_mut(q).enumerate() {
+            // A row costs q² here: tick per Hessian row, so many event types stay cancellable.
+            ticker.tick();
             grad[i] += zr[i] * resid;
             let wz = w * zr[i];
             for (hk, zk) in h.iter_mut().zip(zr) {
@@ -267,7 +269,9 @@ fn pass(
 /// Lower Cholesky factor of a symmetric positive definite `q × q` matrix.
 fn cholesky(m: &[f64], q: usize) -> Result<Vec<f64>, CesError> {
     let mut a = m.to_vec();
+    let mut ticker = Ticker::default();
     for j in 0..q {
+        ticker.tick();
         let mut d = a[j * q + j];
         for k in 0..j {
             d -= a[j * q + k] * a[j * q + k];
@@ -280,6 +284,7 @@ fn cholesky(m: &[f64], q: usize) -> Result<Vec<f64>, CesError> {
         let d = d.sqrt();
         a[j * q + j] = d;
         for i in j + 1..q {
+            ticker.tick();
             let mut s = a[i * q + j];
             for k in 0..j {
                 s -= a[i * q + k] * a[j * q + k];

@@ -191,3 +191,50 @@ fn cells_beyond_the_limit_raise_54000() {
     assert_eq!(e.kind, crate::error::ErrorKind::LimitExceeded);
     assert!(features::check_cells(50_000, 10, 7).is_ok());
 }
+
+fn labels(n: usize) -> Vec<(Vec<u8>, bool)> {
+    (0..n)
+        .map(|i| (format!("a{i}").into_bytes(), i % 2 == 0))
+        .collect()
+}
+
+#[test]
+fn no_counted_event_is_an_error_not_a_panic() {
+    // Events all after as_of (or none at all): no event type, nothing to fit.
+    let mut f = Features::new(labels(60), vec![None], 1_000, None).unwrap();
+    f.add(Some(b"a1"), Some(b"login"), Some(2_000)).unwrap();
+    f.add(Some(b"a2"), Some(b""), Some(500)).unwrap();
+    f.finish();
+    let err = fit(&f, &FitOptions::default(), &mut |_| {}).unwrap_err();
+    assert!(err.to_string().contains("nothing to fit"), "{err}");
+}
+
+#[test]
+fn too_many_event_types_stop_before_allocating() {
+    let limit = crate::limits::MAX_FIT_EVENT_TYPES;
+    let mut f = Features::new(labels(40), vec![None], 1_000, None).unwrap();
+    for t in 0..limit {
+        f.add(Some(b"a1"), Some(format!("t{t}").as_bytes()), Some(0))
+            .unwrap();
+    }
+    let err = f.add(Some(b"a1"), Some(b"one more"), Some(0)).unwrap_err();
+    assert!(err.to_string().contains("event types"), "{err}");
+}
+
+#[test]
+fn empty_outcomes_say_so() {
+    let err = Features::new(Vec::new(), vec![None], 0, None)
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("no labelled accounts"), "{err}");
+}
+
+#[test]
+fn too_many_accounts_stop_the_read() {
+    use crate::limits::{MAX_FIT_ACCOUNTS, MAX_FIT_CELLS};
+    assert!(features::check_accounts(MAX_FIT_ACCOUNTS, 1).is_ok());
+    let err = features::check_accounts(MAX_FIT_ACCOUNTS + 1, 1).unwrap_err();
+    assert!(err.to_string().contains("labelled accounts"), "{err}");
+    // Many candidates: the cells limit trips first.
+    assert!(features::check_accounts(MAX_FIT_CELLS / 64 + 1, 64).is_err());
+}
