@@ -10,6 +10,7 @@ ROOT="$PWD"
 ROWS="${ROWS:-1000000}" ACCOUNTS="${ACCOUNTS:-50000}" TYPES="${TYPES:-10}" RUNS="${RUNS:-5}"
 OUT="${OUT:-bench/results/2026-12-03-fit.md}"
 LOG="$(mktemp)"
+exec 3>&1
 exec > >(tee "$LOG") 2>&1
 
 source bench/lib.sh
@@ -99,4 +100,4 @@ exec >&- 2>&-
     echo '```'
 } > "$OUT"
 rm -f "$LOG"
-cat "$OUT"
+cat "$OUT" >&3

@@ -182,14 +182,7 @@ impl Model {
             };
             w.insert(self.weights.name(i).to_string(), v);
         }
-        let mut m = Map::new();
-        m.insert("weights".into(), Value::Object(w));
-        if let Some(h) = self.half_life {
-            m.insert("half_life".into(), Value::String(format_interval(h)));
-        }
-        if let Some(l) = self.lookback {
-            m.insert("lookback".into(), Value::String(format_interval(l)));
-        }
+        let mut m = model_object(w, self.half_life, self.lookback);
         if let (true, Some(t)) = (with_as_of, self.as_of) {
             m.insert("as_of".into(), Value::String(format_timestamp(t)));
         }
@@ -320,7 +313,25 @@ fn parse_rule(
     })
 }
 
-fn parse_duration(text: &str, what: &str, tp: &dyn TimeParser) -> Result<i64, CesError> {
+/// A model's JSON object without as_of: its weights, and its half-life and lookback if any.
+pub(crate) fn model_object(
+    weights: Map<String, Value>,
+    half_life: Option<i64>,
+    lookback: Option<i64>,
+) -> Map<String, Value> {
+    let mut m = Map::new();
+    m.insert("weights".into(), Value::Object(weights));
+    if let Some(h) = half_life {
+        m.insert("half_life".into(), Value::String(format_interval(h)));
+    }
+    if let Some(l) = lookback {
+        m.insert("lookback".into(), Value::String(format_interval(l)));
+    }
+    m
+}
+
+/// A positive interval, in microseconds; `what` names it in errors.
+pub(crate) fn parse_duration(text: &str, what: &str, tp: &dyn TimeParser) -> Result<i64, CesError> {
     let us = tp
         .interval(text)
         .map_err(|e| CesError::invalid(format!("{what} is not a valid interval: {e}")))?;

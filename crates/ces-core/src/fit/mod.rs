@@ -182,15 +182,7 @@ impl FitReport {
         for e in self.events.iter().filter(|e| e.kept) {
             w.insert(e.event.clone(), finite(e.points));
         }
-        let mut m = Map::new();
-        m.insert("weights".into(), Value::Object(w));
-        if let Some(h) = self.half_life {
-            m.insert("half_life".into(), Value::String(format_interval(h)));
-        }
-        if let Some(l) = self.lookback {
-            m.insert("lookback".into(), Value::String(format_interval(l)));
-        }
-        Value::Object(m)
+        Value::Object(crate::model::model_object(w, self.half_life, self.lookback))
     }
 
     /// The report as a JSON array, one object per event type with the summary repeated.

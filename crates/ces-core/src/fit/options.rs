@@ -126,7 +126,9 @@ impl FitOptions {
         }
         match obj.get("lookback") {
             None | Some(Value::Null) => {}
-            Some(Value::String(s)) => o.lookback = Some(duration(s, "options.lookback", tp)?),
+            Some(Value::String(s)) => {
+                o.lookback = Some(crate::model::parse_duration(s, "options.lookback", tp)?)
+            }
             Some(v) => {
                 return Err(CesError::invalid(format!(
                     "options.lookback must be interval text such as \"90 days\", got {}",
@@ -153,22 +155,10 @@ fn half_life(v: &Value, what: &str, tp: &dyn TimeParser) -> Result<Option<i64>, 
     match v {
         Value::Null => Ok(None),
         Value::String(s) if s.trim().eq_ignore_ascii_case("none") => Ok(None),
-        Value::String(s) => Ok(Some(duration(s, what, tp)?)),
+        Value::String(s) => Ok(Some(crate::model::parse_duration(s, what, tp)?)),
         other => Err(CesError::invalid(format!(
             "{what}: a half-life is interval text such as \"14 days\", or null for none, got {}",
             describe(other)
         ))),
     }
-}
-
-fn duration(text: &str, what: &str, tp: &dyn TimeParser) -> Result<i64, CesError> {
-    let us = tp
-        .interval(text)
-        .map_err(|e| CesError::invalid(format!("{what} is not a valid interval: {e}")))?;
-    if us <= 0 {
-        return Err(CesError::invalid(format!(
-            "{what} must be positive, got \"{text}\""
-        )));
-    }
-    Ok(us)
 }
