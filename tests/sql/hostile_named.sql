@@ -36,6 +36,6 @@ CREATE TABLE hn_big AS
 SELECT ('{"weights":{' || string_agg(format('"%s":%s', repeat('e', 1000) || i,
         CASE WHEN i = 0 THEN '{"weight":1,"cap":5}' ELSE '1' END), ',') || '}}')::ces_model AS m
 FROM generate_series(0, 899) i;
-SELECT expect_error($$SELECT count(s) FROM (SELECT ces_score('e', ts, b.m, ts) s FROM hn_big b, generate_series(1, 40) g,
+SELECT expect_error($$SELECT count(s) FROM (SELECT ces_score('e', ts, b.m, ts) s FROM hn_big b, generate_series(1, 80) g,
                       LATERAL (SELECT timestamptz '2026-01-01 00:00+00' + g * interval '1 s' ts) x GROUP BY g) y$$);
 ROLLBACK;

@@ -39,12 +39,13 @@ pub const MAX_ROLLUP_RANGES: usize = 256;
 pub const MAX_CACHED_VALUES: usize = 1_000_000;
 
 /// Estimated bytes of the parsed values one call site keeps (see `cached_cost`).
-pub const MAX_CACHED_BYTES: usize = 256 << 20;
+pub const MAX_CACHED_BYTES: usize = 512 << 20;
 
 /// The estimated bytes of a value parsed from `text_len` bytes of text, counted against
 /// `MAX_CACHED_BYTES`. Measured: a 99 kB model of 10,000 event types takes 1.16 MB parsed
 /// (names, weights, rules, index and body: 11.7 times its text), a 7-weight model of 170
-/// bytes about 1 kB. So 12 times the text: about 110k distinct 7-weight models fit.
+/// bytes about 1 kB. So 12 times the text: about 200k distinct models of 7 weights, a
+/// half-life, a lookback and an as_of (230 bytes) fit, in about 250 MB.
 pub fn cached_cost(text_len: usize) -> usize {
     text_len.saturating_mul(12).saturating_add(256)
 }
