@@ -97,10 +97,9 @@ pub unsafe fn current<'a, T: 'static>(fcinfo: FunctionCallInfo, d: Datum) -> Opt
         if cache.is_null() {
             return None;
         }
-        let (key, value) = (*cache).last?;
         match (*cache).kind {
-            ArgKind::Literal => Some(&*value),
-            ArgKind::Stable => (fmgr::varlena_inline(d)? == &*key).then(|| &*value),
+            ArgKind::Literal => (*cache).last.map(|(_, v)| &*v),
+            ArgKind::Stable => (*cache).last_for(fmgr::varlena_inline(d)?),
             ArgKind::Varies => None,
         }
     }
@@ -123,10 +122,8 @@ unsafe fn lookup<'a, T: 'static>(
         if !cache.is_null() {
             let c = &mut *cache;
             let bytes = fmgr::varlena_bytes(d);
-            if let Some((key, value)) = c.last {
-                if &*key == bytes {
-                    return &*value;
-                }
+            if let Some(v) = c.last_for(bytes) {
+                return v;
             }
             return miss(c, bytes, d, source, parse, keep_all);
         }
@@ -142,6 +139,14 @@ impl<T> Cache<T> {
             kind,
             cost: 0,
         }
+    }
+
+    /// The value parsed last, when it was parsed from `key`: most rows repeat the previous
+    /// value, and this costs one comparison, no hash.
+    fn last_for<'a>(&self, key: &[u8]) -> Option<&'a T> {
+        let (k, v) = self.last?;
+        // Boxed: both addresses stay valid while the entry lives (the call site's context).
+        unsafe { (&*k == key).then(|| &*v) }
     }
 
     /// The entry for `key`, parsed from `text()` when there is none yet: one hash lookup.
@@ -207,9 +212,9 @@ unsafe fn miss<'a, T>(
     c.find_or_parse(bytes, || unsafe { text_of(d, source) }, parse, keep_all)
 }
 
-/// Puts a cache in the call site's `fn_extra`; it is dropped (freeing its Rust heap) when
+/// Puts a call site's cache in its `fn_extra`; it is dropped (freeing its Rust heap) when
 /// the call site's memory context goes away.
-unsafe fn install<T>(fcinfo: FunctionCallInfo, cache: Cache<T>) -> *mut Cache<T> {
+unsafe fn install<S>(fcinfo: FunctionCallInfo, cache: S) -> *mut S {
     unsafe {
         let flinfo = (*fcinfo).flinfo;
         let ptr = PgMemoryContexts::For((*flinfo).fn_mcxt).leak_and_drop_on_delete(cache);
@@ -261,10 +266,8 @@ pub unsafe fn parsed_key<'a, T: 'static>(
             cache = install(fcinfo, Cache::new(ArgKind::Varies));
         }
         let c = &mut *cache;
-        if let Some((k, v)) = c.last {
-            if &*k == key {
-                return &*v;
-            }
+        if let Some(v) = c.last_for(key) {
+            return v;
         }
         c.find_or_parse(
             key,
@@ -275,9 +278,10 @@ pub unsafe fn parsed_key<'a, T: 'static>(
     }
 }
 
-/// The last result of a function whose result depends only on its arguments, kept per call
-/// site: `ces_model_at(ces_model('health'::text), <constant>)` and
-/// `ces_model(weights, as_of => now())` are built once, not once per row.
+/// The last result of a function whose result depends only on its arguments (and, for a
+/// name lookup, on the snapshot), kept per call site: `ces_model_at(m, <constant>)`,
+/// `ces_model(weights, as_of => now())` and `ces_model('health'::text)` are built once, not
+/// once per row.
 struct Memo {
     /// The arguments' bytes: a short fixed part (flags, as_of) and a varlena's bytes.
     head: Vec<u8>,
@@ -313,15 +317,15 @@ unsafe fn memo_miss(fcinfo: FunctionCallInfo, head: &[u8], body: &[u8], bytes: V
     unsafe {
         let flinfo = (*fcinfo).flinfo;
         let cache = (*flinfo).fn_extra as *mut Memo;
-        let mut mcx = PgMemoryContexts::For((*flinfo).fn_mcxt);
-        let out = mcx.switch_to(|_| fmgr::varlena_from(&bytes));
+        let out =
+            PgMemoryContexts::For((*flinfo).fn_mcxt).switch_to(|_| fmgr::varlena_from(&bytes));
         if cache.is_null() {
             let memo = Memo {
                 head: head.to_vec(),
                 body: body.to_vec(),
                 out,
             };
-            (*flinfo).fn_extra = mcx.leak_and_drop_on_delete(memo).cast();
+            install(fcinfo, memo);
         } else {
             // The previous result was for an earlier row, which is done with it.
             pg_sys::pfree((*cache).out.cast());

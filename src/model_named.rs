@@ -7,26 +7,10 @@
 //! on a hot standby.
 
 use crate::fmgr;
+use crate::model_cache;
 use crate::v1::{guarded, v1};
 use pgrx::datum::DatumWithOid;
 use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
-use pgrx::PgMemoryContexts;
-
-/// What decides which registry rows a query sees: equal keys, equal visibility.
-/// `snapXactCompletionCount` changes whenever any transaction ends, `curcid` with every
-/// command of this transaction that wrote.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct SnapshotKey {
-    xmin: u32,
-    xmax: u32,
-    curcid: u32,
-    completions: u64,
-    xcnt: u32,
-    subxcnt: i32,
-    /// A snapshot restored in a parallel worker or imported has no completion count; such a
-    /// snapshot is fixed for the worker's query or the transaction, so its address tells it.
-    address: usize,
-}
 
 // Called once per row: straight to PostgreSQL, without pgrx's error-catching frame (neither
 // function can raise: they read the active snapshot stack).
@@ -37,8 +21,14 @@ unsafe extern "C" {
     fn get_active_snapshot() -> pg_sys::Snapshot;
 }
 
+/// The fixed part of a lookup's memo key (`model_cache::memo`; the name is the rest): the
+/// version, and what decides which registry rows a query sees, so equal keys mean equal
+/// visibility. `snapXactCompletionCount` changes whenever any transaction ends, `curcid`
+/// with every command of this transaction that wrote; a snapshot restored in a parallel
+/// worker or imported has no completion count, but is fixed for the worker's query or the
+/// transaction, so its address tells it. None without an active snapshot: nothing to key on.
 #[inline(always)]
-unsafe fn snapshot_key() -> Option<SnapshotKey> {
+unsafe fn lookup_key(version: Option<i32>) -> Option<[u8; 41]> {
     unsafe {
         if !active_snapshot_set() {
             return None;
@@ -47,85 +37,44 @@ unsafe fn snapshot_key() -> Option<SnapshotKey> {
         if s.is_null() {
             return None;
         }
-        Some(SnapshotKey {
-            xmin: (*s).xmin.into_inner(),
-            xmax: (*s).xmax.into_inner(),
-            curcid: (*s).curcid,
-            completions: (*s).snapXactCompletionCount,
-            xcnt: (*s).xcnt,
-            subxcnt: (*s).subxcnt,
-            address: if (*s).snapXactCompletionCount == 0 {
-                s as usize
-            } else {
-                0
-            },
-        })
+        let address = if (*s).snapXactCompletionCount == 0 {
+            s as u64
+        } else {
+            0
+        };
+        let mut k = [0u8; 41];
+        k[0] = u8::from(version.is_some());
+        k[1..5].copy_from_slice(&version.unwrap_or(0).to_le_bytes());
+        k[5..9].copy_from_slice(&(*s).xmin.into_inner().to_le_bytes());
+        k[9..13].copy_from_slice(&(*s).xmax.into_inner().to_le_bytes());
+        k[13..17].copy_from_slice(&(*s).curcid.to_le_bytes());
+        k[17..25].copy_from_slice(&(*s).snapXactCompletionCount.to_le_bytes());
+        k[25..29].copy_from_slice(&(*s).xcnt.to_le_bytes());
+        k[29..33].copy_from_slice(&(*s).subxcnt.to_le_bytes());
+        k[33..41].copy_from_slice(&address.to_le_bytes());
+        Some(k)
     }
 }
 
-/// The call site's last lookup: the model datum (palloc'd in the call site's context).
-struct Named {
-    name: Vec<u8>,
-    version: Option<i32>,
-    snapshot: SnapshotKey,
-    model: *mut pg_sys::varlena,
+unsafe fn version_of(version: pg_sys::NullableDatum) -> Option<i32> {
+    (!version.isnull).then(|| version.value.value() as i32)
 }
 
 guarded! {
     fn named_guarded(fcinfo, name, version) {
-        let version = (!version.isnull).then(|| version.value.value() as i32);
+        let version = version_of(version);
         if name.isnull {
             missing(fcinfo, DatumWithOid::null_oid(pg_sys::TEXTOID), version);
         }
-        let bytes = fmgr::varlena_bytes(name.value);
-        let flinfo = (*fcinfo).flinfo;
-        let mut cache = (*flinfo).fn_extra as *mut Named;
-        let snapshot = snapshot_key();
-        if !cache.is_null() {
-            let c = &*cache;
-            if snapshot == Some(c.snapshot) && c.version == version && c.name == bytes {
-                return Datum::from(c.model);
-            }
-        }
-        let Some(model) = lookup(
-            fcinfo,
-            DatumWithOid::new(name.value, pg_sys::TEXTOID),
-            version,
-        ) else {
-            missing(
-                fcinfo,
-                DatumWithOid::new(name.value, pg_sys::TEXTOID),
-                version,
-            );
+        let text = || DatumWithOid::new(name.value, pg_sys::TEXTOID);
+        let found = || {
+            lookup(fcinfo, text(), version).unwrap_or_else(|| missing(fcinfo, text(), version))
         };
-        let Some(snapshot) = snapshot else {
+        match lookup_key(version) {
+            Some(key) => model_cache::memo(fcinfo, &key, fmgr::varlena_bytes(name.value), found),
             // nothing to key a cache on: a copy in the caller's context
-            return Datum::from(fmgr::varlena_from(&model));
-        };
-        let copy =
-            PgMemoryContexts::For((*flinfo).fn_mcxt).switch_to(|_| fmgr::varlena_from(&model));
-        if cache.is_null() {
-            let named = Named {
-                name: bytes.to_vec(),
-                version,
-                snapshot,
-                model: copy,
-            };
-            cache = PgMemoryContexts::For((*flinfo).fn_mcxt).leak_and_drop_on_delete(named);
-            (*flinfo).fn_extra = cache.cast();
-        } else {
-            let c = &mut *cache;
-            // The previous result belonged to an earlier statement or scan, which is done
-            // with it.
-            pg_sys::pfree(c.model.cast());
-            *c = Named {
-                name: bytes.to_vec(),
-                version,
-                snapshot,
-                model: copy,
-            };
+            None => Datum::from(fmgr::varlena_from(&found())),
         }
-        Datum::from(copy)
     }
 }
 
@@ -196,17 +145,15 @@ v1! {
     /// the call site's cache, the arguments and the active snapshot, and raises nothing.
     "ces_model(text, integer) RETURNS ces_model STABLE PARALLEL SAFE"
     [raw] fn ces_model_named(fcinfo) {
-        let cache = (*(*fcinfo).flinfo).fn_extra as *const Named;
         let name = fmgr::arg(fcinfo, 0);
-        let version = fmgr::arg(fcinfo, 1);
-        if !cache.is_null() && !name.isnull {
-            let c = &*cache;
-            let version = (!version.isnull).then(|| version.value.value() as i32);
-            if c.version == version
-                && fmgr::varlena_inline(name.value) == Some(&c.name[..])
-                && snapshot_key() == Some(c.snapshot)
-            {
-                return Datum::from(c.model);
+        if !name.isnull {
+            if let (Some(key), Some(bytes)) = (
+                lookup_key(version_of(fmgr::arg(fcinfo, 1))),
+                fmgr::varlena_inline(name.value),
+            ) {
+                if let Some(d) = model_cache::memo_hit(fcinfo, &key, bytes) {
+                    return d;
+                }
             }
         }
         named_guarded(fcinfo)
