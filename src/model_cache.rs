@@ -6,7 +6,7 @@
 
 use crate::error::OrRaise;
 use crate::fmgr;
-use ces_core::limits::{cached_cost, MAX_CACHED_BYTES, MAX_CACHED_VALUES};
+use ces_core::limits::{cache_full, cached_cost, MAX_CACHED_BYTES, MAX_CACHED_VALUES};
 use ces_core::CesError;
 use pgrx::pg_sys::{self, Datum, FunctionCallInfo};
 use pgrx::PgMemoryContexts;
@@ -166,9 +166,7 @@ impl<T> Cache<T> {
                 let value = Box::new(parse(&text()).or_raise());
                 let cost = cached_cost(key.len());
                 if keep_all {
-                    if self.map.len() >= MAX_CACHED_VALUES
-                        || self.cost.saturating_add(cost) > MAX_CACHED_BYTES
-                    {
+                    if cache_full(self.map.len(), self.cost, cost) {
                         too_many_values(self.map.len());
                     }
                 } else if self.map.len() >= MAX_ENTRIES {

@@ -65,9 +65,7 @@ impl ScoreModel {
         let mut at = self.at.borrow_mut();
         if !at.contains_key(&as_of) {
             let cost = ces_core::limits::cached_cost(self.model.body.len());
-            if at.len() >= ces_core::limits::MAX_CACHED_VALUES
-                || self.at_cost.get().saturating_add(cost) > ces_core::limits::MAX_CACHED_BYTES
-            {
+            if ces_core::limits::cache_full(at.len(), self.at_cost.get(), cost) {
                 raise(
                     CesError::limit(format!(
                         "more than {} distinct as_of values in one ces_score call with a capped model (limits: {} values, {} MiB)",

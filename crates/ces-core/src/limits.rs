@@ -50,6 +50,12 @@ pub fn cached_cost(text_len: usize) -> usize {
     text_len.saturating_mul(12).saturating_add(256)
 }
 
+/// Whether one more cached value costing `more` would pass the limits, for a call site that
+/// keeps `entries` values costing `cost` in all.
+pub fn cache_full(entries: usize, cost: usize, more: usize) -> bool {
+    entries >= MAX_CACHED_VALUES || cost.saturating_add(more) > MAX_CACHED_BYTES
+}
+
 /// Candidate half-lives one fit compares by cross-validation (`options.candidates`).
 pub const MAX_FIT_CANDIDATES: usize = 64;
 
