@@ -9,7 +9,7 @@ ROOT="$PWD"
 bash scripts/setup.sh
 
 echo "== core unit tests (cargo test)"
-cargo test -q -p ces-core
+cargo test -q -p ces-core -p ces-upgrade
 
 bash scripts/build.sh
 
