@@ -105,7 +105,9 @@ fn piece() -> impl Strategy<Value = (String, bool)> {
         Just(("-- a ; comment\n".to_string(), false)),
         Just(("/* ; /* ; */ ; */\n".to_string(), false)),
         "[a-z ;]{0,8}".prop_map(|s| (format!("SELECT '{}';\n", s.replace('\'', "''")), true)),
-        "[a-z ;$]{0,8}".prop_map(|s| (format!("SELECT $q${s}$q$;\n"), true)),
+        // a body holds anything but its closing tag
+        "[a-z ;'$]{0,8}".prop_filter("closing tag", |s| !s.contains("$q") && !s.ends_with('$'))
+            .prop_map(|s| (format!("SELECT $q${s}$q$;\n"), true)),
         Just(("CREATE FUNCTION f() RETURNS int BEGIN ATOMIC SELECT CASE WHEN true THEN 1 END; END;\n".to_string(), true)),
         Just(("CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE plpgsql AS $$ BEGIN RETURN 1; END $$;\n".to_string(), true)),
         Just(("\n".to_string(), false)),
