@@ -5,7 +5,7 @@
 use crate::bands::{check_bands_datum, default_bands};
 use crate::error::{raise, OrRaise};
 use crate::fmgr;
-use crate::model_cache::{self, Source};
+use crate::model_cache::{self, Retain, Source};
 use crate::v1::v1;
 use ces_core::backtest;
 use ces_core::Bands;
@@ -163,13 +163,12 @@ v1! {
         if model_cache::constant::<Bands>(fcinfo).is_none() {
             check_bands_datum(bands.value);
         }
-        let bands = model_cache::parsed_stable(
+        let bands = model_cache::parsed(
             fcinfo,
             3,
             bands.value,
             Source::Jsonb("bands"),
-            Bands::parse_json,
-        );
+            Bands::parse_json, Retain::All);
         lift_trans(fcinfo, bands)
     }
 

@@ -3,7 +3,7 @@
 
 use crate::error::{raise, OrRaise};
 use crate::fmgr;
-use crate::model_cache::{self, Source};
+use crate::model_cache::{self, Retain, Source};
 use crate::v1::v1;
 use ces_core::bands::DEFAULT_BANDS_JSON;
 use ces_core::limits::MAX_BANDS_BYTES;
@@ -52,7 +52,7 @@ v1! {
             check_bands_datum(bands.value);
         }
         let bands =
-            model_cache::parsed(fcinfo, 1, bands.value, Source::Jsonb("bands"), Bands::parse_json);
+            model_cache::parsed(fcinfo, 1, bands.value, Source::Jsonb("bands"), Bands::parse_json, Retain::Recent);
         let band = bands.classify(fmgr::f64_of(score.value)).or_raise();
         band.into_datum().expect("text is never NULL")
     }

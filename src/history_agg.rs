@@ -10,7 +10,7 @@
 
 use crate::error::{raise, OrRaise};
 use crate::fmgr::{self, PgBuf};
-use crate::model_cache::{self, Source};
+use crate::model_cache::{self, Retain, Source};
 use crate::model_type::parse_model;
 use crate::v1::{guarded, v1};
 use ces_core::history::{self, Layout};
@@ -203,7 +203,7 @@ guarded! {
             raise(CesError::invalid("ces_history: model must not be NULL"));
         }
         let model: &Model =
-            model_cache::parsed_stable(fcinfo, 3, m.value, Source::Text, parse_model);
+            model_cache::parsed(fcinfo, 3, m.value, Source::Text, parse_model, Retain::All);
         let s = if st.isnull {
             new_state(fcinfo, model)
         } else {

@@ -44,8 +44,19 @@ struct Cache<T> {
     cost: usize,
 }
 
-/// At most this many distinct values are kept per call site, unless `keep_all`.
+/// At most this many distinct values are kept per call site, unless `Retain::All`.
 const MAX_ENTRIES: usize = 16;
+
+/// How many distinct values of an argument a call site keeps parsed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Retain {
+    /// The last `MAX_ENTRIES`; beyond them the cache starts over (the caller uses the
+    /// value at once).
+    Recent,
+    /// Every one, for values that aggregate states point at: more than
+    /// `MAX_CACHED_VALUES` values (or `MAX_CACHED_BYTES`) raise 54000.
+    All,
+}
 
 /// The parsed value of argument `argno`, whose (non-NULL) datum is `d`.
 /// Each call site must always use the same `T`.
@@ -56,21 +67,23 @@ pub unsafe fn parsed<'a, T: 'static>(
     d: Datum,
     source: Source,
     parse: fn(&str) -> Result<T, CesError>,
+    retain: Retain,
 ) -> &'a T {
-    unsafe { lookup(fcinfo, argno, d, source, parse, false) }
-}
-
-/// Like `parsed`, for values that aggregate states point at: nothing is ever evicted, and
-/// more than `MAX_CACHED_VALUES` values (or `MAX_CACHED_BYTES`) raise 54000.
-#[inline(always)]
-pub unsafe fn parsed_stable<'a, T: 'static>(
-    fcinfo: FunctionCallInfo,
-    argno: usize,
-    d: Datum,
-    source: Source,
-    parse: fn(&str) -> Result<T, CesError>,
-) -> &'a T {
-    unsafe { lookup(fcinfo, argno, d, source, parse, true) }
+    unsafe {
+        if let Some(v) = constant::<T>(fcinfo) {
+            return v;
+        }
+        let cache = (*(*fcinfo).flinfo).fn_extra as *mut Cache<T>;
+        if !cache.is_null() {
+            let c = &mut *cache;
+            let bytes = fmgr::varlena_bytes(d);
+            if let Some(v) = c.last_for(bytes) {
+                return v;
+            }
+            return miss(c, bytes, d, source, parse, retain);
+        }
+        first(fcinfo, argno, d, source, parse)
+    }
 }
 
 /// The parsed value of a plan-time-constant argument once an earlier call has parsed it,
@@ -105,32 +118,6 @@ pub unsafe fn current<'a, T: 'static>(fcinfo: FunctionCallInfo, d: Datum) -> Opt
     }
 }
 
-#[inline(always)]
-unsafe fn lookup<'a, T: 'static>(
-    fcinfo: FunctionCallInfo,
-    argno: usize,
-    d: Datum,
-    source: Source,
-    parse: fn(&str) -> Result<T, CesError>,
-    keep_all: bool,
-) -> &'a T {
-    unsafe {
-        if let Some(v) = constant::<T>(fcinfo) {
-            return v;
-        }
-        let cache = (*(*fcinfo).flinfo).fn_extra as *mut Cache<T>;
-        if !cache.is_null() {
-            let c = &mut *cache;
-            let bytes = fmgr::varlena_bytes(d);
-            if let Some(v) = c.last_for(bytes) {
-                return v;
-            }
-            return miss(c, bytes, d, source, parse, keep_all);
-        }
-        first(fcinfo, argno, d, source, parse)
-    }
-}
-
 impl<T> Cache<T> {
     fn new(kind: ArgKind) -> Cache<T> {
         Cache {
@@ -155,7 +142,7 @@ impl<T> Cache<T> {
         key: &[u8],
         text: impl FnOnce() -> String,
         parse: fn(&str) -> Result<T, CesError>,
-        keep_all: bool,
+        retain: Retain,
     ) -> &'a T {
         let value: *const T = match self.map.get_key_value(key) {
             Some((k, v)) => {
@@ -165,7 +152,7 @@ impl<T> Cache<T> {
             None => {
                 let value = Box::new(parse(&text()).or_raise());
                 let cost = cached_cost(key.len());
-                if keep_all {
+                if retain == Retain::All {
                     if cache_full(self.map.len(), self.cost, cost) {
                         too_many_values(self.map.len());
                     }
@@ -205,9 +192,9 @@ unsafe fn miss<'a, T>(
     d: Datum,
     source: Source,
     parse: fn(&str) -> Result<T, CesError>,
-    keep_all: bool,
+    retain: Retain,
 ) -> &'a T {
-    c.find_or_parse(bytes, || unsafe { text_of(d, source) }, parse, keep_all)
+    c.find_or_parse(bytes, || unsafe { text_of(d, source) }, parse, retain)
 }
 
 /// Puts a call site's cache in its `fn_extra`; it is dropped (freeing its Rust heap) when
@@ -235,7 +222,7 @@ unsafe fn first<'a, T: 'static>(
             fmgr::varlena_bytes(d),
             || text_of(d, source),
             parse,
-            true,
+            Retain::All,
         )
     }
 }
@@ -271,7 +258,7 @@ pub unsafe fn parsed_key<'a, T: 'static>(
             key,
             || ces_core::summary::model_text(key).or_raise().to_string(),
             parse,
-            true,
+            Retain::All,
         )
     }
 }

@@ -6,7 +6,7 @@
 
 use crate::error::raise;
 use crate::fmgr;
-use crate::model_cache::{self, Source};
+use crate::model_cache::{self, Retain, Source};
 use crate::v1::{guarded, v1};
 use ces_core::{CesError, Weights};
 use pgrx::pg_sys::{Datum, FunctionCallInfo};
@@ -63,8 +63,7 @@ guarded! {
             WEIGHTS_ARG,
             w.value,
             Source::Jsonb("weights"),
-            Weights::parse_json,
-        );
+            Weights::parse_json, Retain::Recent);
         add(fcinfo, weights.get(event))
     }
 }

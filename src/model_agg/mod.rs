@@ -19,7 +19,7 @@ use {agg::*, rollup::*, score::*, state::*};
 
 use crate::error::{raise, OrRaise};
 use crate::fmgr;
-use crate::model_cache::{self, Source};
+use crate::model_cache::{self, Retain, Source};
 use crate::model_type::parse_model;
 use crate::time;
 use crate::v1::{guarded, v1};
@@ -87,15 +87,23 @@ pub(super) unsafe fn row_model<'a>(fcinfo: FunctionCallInfo, jsonb: bool) -> Opt
             return None;
         }
         Some(if jsonb {
-            model_cache::parsed_stable(
+            model_cache::parsed(
                 fcinfo,
                 MODEL_ARG,
                 m.value,
                 Source::Jsonb("weights"),
                 parse_weights_model,
+                Retain::All,
             )
         } else {
-            model_cache::parsed_stable(fcinfo, MODEL_ARG, m.value, Source::Text, parse_model)
+            model_cache::parsed(
+                fcinfo,
+                MODEL_ARG,
+                m.value,
+                Source::Text,
+                parse_model,
+                Retain::All,
+            )
         })
     }
 }

@@ -120,7 +120,7 @@ guarded! {
             return null_model(fcinfo, false, true);
         }
         let sm: &ScoreModel =
-            model_cache::parsed_stable(fcinfo, MODEL_ARG, m.value, Source::Text, parse_score_model);
+            model_cache::parsed(fcinfo, MODEL_ARG, m.value, Source::Text, parse_score_model, Retain::All);
         // By row only when every row of the scan has this model (so every group, and every
         // worker of a parallel plan, keeps the same kind of state).
         let whole_scan = model_cache::current::<ScoreModel>(fcinfo, m.value).is_some();
