@@ -23,16 +23,19 @@ SELECT s, ces_band(s, b::jsonb) FROM (VALUES
 -- Errors: 22023 with a message naming the problem.
 SELECT expect_error($$SELECT ces_band('NaN')$$);
 SELECT expect_error($$SELECT ces_band('NaN', ces_default_bands())$$);
-SELECT expect_error($$SELECT ces_band(1, '[]')$$);
-SELECT expect_error($$SELECT ces_band(1, '{"name":"a"}')$$);
-SELECT expect_error($$SELECT ces_band(1, '[{"upto":1},{"name":"b"}]')$$);
-SELECT expect_error($$SELECT ces_band(1, '[{"name":"","upto":1},{"name":"b"}]')$$);
-SELECT expect_error($$SELECT ces_band(1, '[{"name":"a","upto":1},{"name":"a"}]')$$);
-SELECT expect_error($$SELECT ces_band(1, '[{"name":"a","upto":1e400},{"name":"b"}]')$$);
-SELECT expect_error($$SELECT ces_band(1, '[{"name":"a","upto":"ten"},{"name":"b"}]')$$);
-SELECT expect_error($$SELECT ces_band(1, '[{"name":"a","upto":50},{"name":"b","upto":40},{"name":"c"}]')$$);
-SELECT expect_error($$SELECT ces_band(1, '[{"name":"a","upto":50},{"name":"b","below":50},{"name":"c"}]')$$);
-SELECT expect_error($$SELECT ces_band(1, '[{"name":"a","upto":1,"below":2},{"name":"b"}]')$$);
-SELECT expect_error($$SELECT ces_band(1, '[{"name":"a","upto":1},{"name":"b","upto":2}]')$$);
-SELECT expect_error($$SELECT ces_band(1, '[{"name":"a"},{"name":"b"}]')$$);
-SELECT expect_error($$SELECT ces_band(1, '[{"name":"a","upto":1,"color":"red"},{"name":"b"}]')$$);
+SELECT b AS bands, expect_error(format('SELECT ces_band(1, %L)', b)) AS error
+FROM unnest(ARRAY[
+      '[]',
+      '{"name":"a"}',
+      '[{"upto":1},{"name":"b"}]',
+      '[{"name":"","upto":1},{"name":"b"}]',
+      '[{"name":"a","upto":1},{"name":"a"}]',
+      '[{"name":"a","upto":1e400},{"name":"b"}]',
+      '[{"name":"a","upto":"ten"},{"name":"b"}]',
+      '[{"name":"a","upto":50},{"name":"b","upto":40},{"name":"c"}]',
+      '[{"name":"a","upto":50},{"name":"b","below":50},{"name":"c"}]',
+      '[{"name":"a","upto":1,"below":2},{"name":"b"}]',
+      '[{"name":"a","upto":1},{"name":"b","upto":2}]',
+      '[{"name":"a"},{"name":"b"}]',
+      '[{"name":"a","upto":1,"color":"red"},{"name":"b"}]']) WITH ORDINALITY AS t(b, n)
+ORDER BY n;

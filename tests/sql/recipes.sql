@@ -16,26 +16,19 @@ FROM rc_accounts a, generate_series(1, 40) n;
 -- The README's daily recipe, built and queried in Los Angeles, then in UTC (the days span
 -- the end of daylight-saving time on 2026-11-01): the same scores, each equal to the raw
 -- 30-day score of its account (within 1e-9 relative).
-SET LOCAL TimeZone = 'America/Los_Angeles';
-CREATE TEMP TABLE rc_daily AS
+CREATE TEMP VIEW rc_daily AS
 SELECT account, date_trunc('day', ts, 'UTC') AS day,
        ces_agg(event, ts, ces_model(:'w', half_life => '7 days', as_of => date_trunc('day', ts, 'UTC') + interval '1 day')) AS summary
 FROM rc_events GROUP BY 1, 2;
-CREATE TEMP TABLE rc_la AS
+CREATE TEMP VIEW rc_30d AS
 SELECT account, ces_score_at(ces_rollup(summary), :D) AS score_30d
 FROM rc_daily
 WHERE day >= timestamptz :D - interval '30 days' AND day < :D
 GROUP BY account;
+SET LOCAL TimeZone = 'America/Los_Angeles';
+CREATE TEMP TABLE rc_la AS SELECT * FROM rc_30d;
 SET LOCAL TimeZone = 'UTC';
-CREATE TEMP TABLE rc_daily_utc AS
-SELECT account, date_trunc('day', ts, 'UTC') AS day,
-       ces_agg(event, ts, ces_model(:'w', half_life => '7 days', as_of => date_trunc('day', ts, 'UTC') + interval '1 day')) AS summary
-FROM rc_events GROUP BY 1, 2;
-CREATE TEMP TABLE rc_utc AS
-SELECT account, ces_score_at(ces_rollup(summary), :D) AS score_30d
-FROM rc_daily_utc
-WHERE day >= timestamptz :D - interval '30 days' AND day < :D
-GROUP BY account;
+CREATE TEMP TABLE rc_utc AS SELECT * FROM rc_30d;
 CREATE TEMP TABLE rc_raw AS
 SELECT account, ces_score(event, ts, ces_model(:'w', half_life => '7 days', lookback => '30 days', as_of => :D)) AS score
 FROM rc_events WHERE ts <= :D GROUP BY account;

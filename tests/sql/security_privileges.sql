@@ -18,13 +18,8 @@ SET client_min_messages = warning;
 SET ROLE ces_owner;
 CREATE EXTENSION ces;
 SELECT r.rolname AS extension_owner FROM pg_extension x JOIN pg_roles r ON r.oid = x.extowner WHERE x.extname = 'ces';
-CREATE FUNCTION try(query text) RETURNS text LANGUAGE plpgsql AS $$
-BEGIN
-    EXECUTE query;
-    RETURN 'ok';
-EXCEPTION WHEN OTHERS THEN
-    RETURN SQLSTATE || ': ' || SQLERRM;
-END $$;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/helpers.sql
 CREATE TABLE events AS
 SELECT 'a' || (i % 4) AS account, (ARRAY['login', 'upgraded', 'ticket'])[1 + i % 3] AS event,
        timestamptz '2026-11-01 00:00+00' + i * interval '5 hours' AS ts
@@ -36,14 +31,6 @@ SELECT 'a' || (i % 50) AS account, (ARRAY['login', 'upgraded', 'ticket'])[1 + i 
 FROM generate_series(1, 20000) i;
 ANALYZE pub_ev;
 GRANT SELECT ON pub_ev TO ces_bi;
-CREATE FUNCTION plan_has(query text, pattern text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE line text;
-BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || query LOOP
-        IF line LIKE '%' || pattern || '%' THEN RETURN true; END IF;
-    END LOOP;
-    RETURN false;
-END $$;
 
 -- The owner uses everything.
 SELECT ces_define_model('health', ces_model('{"login":1,"upgraded":50,"ticket":-5}', lookback => '30 days')) AS owner_publishes;
@@ -52,9 +39,9 @@ SELECT ces_backfill('health', 'events', 'account', 'event', 'ts', '2026-11-10 00
 SELECT ces_create_score_view('owner_scores', 'events', 'account', 'event', 'ts', 'health');
 SELECT count(*) AS owner_reads FROM owner_scores;
 -- ... but writes no registry row directly, not even as the extension's owner.
-SELECT try($$INSERT INTO ces_model_registry (name, version, model, created_by) VALUES ('health', 2147483647, '{"a":1}', 'postgres')$$) AS forge;
-SELECT try($$UPDATE ces_model_registry SET note = 'x'$$) AS rewrite;
-SELECT try($$DELETE FROM ces_model_registry$$) AS erase;
+SELECT expect_error($$INSERT INTO ces_model_registry (name, version, model, created_by) VALUES ('health', 2147483647, '{"a":1}', 'postgres')$$) AS forge;
+SELECT expect_error($$UPDATE ces_model_registry SET note = 'x'$$) AS rewrite;
+SELECT expect_error($$DELETE FROM ces_model_registry$$) AS erase;
 
 -- The README's recipes, as written there.
 CREATE SCHEMA bi;
@@ -77,7 +64,7 @@ SELECT ces_snapshot('health', 'events', 'account', 'event', 'ts', '2026-11-20 00
 SELECT ces_backfill('health', 'events', 'account', 'event', 'ts', '2026-11-10 00:00+00', '2026-11-20 00:00+00') AS analyst_backfills;
 SELECT ces_create_score_view('bi.health_scores', 'events', 'account', 'event', 'ts', 'health');
 GRANT SELECT ON bi.health_scores TO ces_bi;
-SELECT try($$INSERT INTO ces_model_registry (name, version, model, created_by) VALUES ('health', 2147483647, '{"a":1}', 'ces_owner')$$) AS forge;
+SELECT expect_error($$INSERT INTO ces_model_registry (name, version, model, created_by) VALUES ('health', 2147483647, '{"a":1}', 'ces_owner')$$) AS forge;
 SELECT count(*) AS engine_granted FROM (SELECT account, ces_history(event, ts, ces_model('health', 2), '2026-11-20 00:00+00', 86400000000, 1, 0)
                                         FROM events GROUP BY account) x;
 RESET ROLE;
@@ -90,14 +77,14 @@ SELECT ces_model('health') IS NOT NULL AS reads_models, 'health'::ces_model IS N
 SELECT count(*) AS drops FROM ces_drops('health', '2026-11-20 00:00+00', lookback => '10 days', min_drop_pct => 0);
 SELECT count(*) AS transitions FROM ces_band_transitions('health', '2026-11-10 00:00+00', '2026-11-20 00:00+00');
 -- ... and nothing else.
-SELECT try($$SELECT ces_define_model('health', '{"a":1}')$$) AS publish;
-SELECT try($$SELECT ces_snapshot('health', 'events', 'account', 'event', 'ts', '2026-11-21 00:00+00')$$) AS snapshot;
-SELECT try($$DELETE FROM ces_score_history$$) AS erase_history;
-SELECT try($$INSERT INTO ces_model_registry (name, version, model) VALUES ('x', 1, '{"a":1}')$$) AS forge;
-SELECT try($$SELECT ces_history(e, now(), ces_model('health'), now(), 1, 1, 1) FROM (VALUES ('a')) v(e)$$) AS engine;
+SELECT expect_error($$SELECT ces_define_model('health', '{"a":1}')$$) AS publish;
+SELECT expect_error($$SELECT ces_snapshot('health', 'events', 'account', 'event', 'ts', '2026-11-21 00:00+00')$$) AS snapshot;
+SELECT expect_error($$DELETE FROM ces_score_history$$) AS erase_history;
+SELECT expect_error($$INSERT INTO ces_model_registry (name, version, model) VALUES ('x', 1, '{"a":1}')$$) AS forge;
+SELECT expect_error($$SELECT ces_history(e, now(), ces_model('health'), now(), 1, 1, 1) FROM (VALUES ('a')) v(e)$$) AS engine;
 -- Support functions are the aggregates' own (each aggregate checks them against its owner).
-SELECT try($$SELECT ces_state_serialize(NULL::internal)$$) AS support_function;
-SELECT try($$SELECT ces_score_trans(0, 'login', now(), '{"login":1}')$$) AS support_function;
+SELECT expect_error($$SELECT ces_state_serialize(NULL::internal)$$) AS support_function;
+SELECT expect_error($$SELECT ces_score_trans(0, 'login', now(), '{"login":1}')$$) AS support_function;
 -- Every aggregate still works for a role with no grants: plain, grouped, window and parallel.
 SELECT round(ces_score(event, ts, '{"login":1}'::jsonb)::numeric, 3) AS jsonb_form,
        round(ces_score(event, ts, ces_model('{"login":1}', half_life => '7 days', as_of => '2026-11-20 00:00+00'))::numeric, 3) AS model_form,

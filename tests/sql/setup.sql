@@ -1,22 +1,6 @@
--- Installs the extension once for the whole suite, and helpers: expect_error shows an
--- error as "SQLSTATE: message" (plus its hint), so expected files state both; plan_has
--- tells whether a query's plan (EXPLAIN VERBOSE) mentions a pattern.
+-- Installs the extension once for the whole suite, and the helpers of tests/helpers.sql
+-- (expect_error, plan_has).
 CREATE EXTENSION ces;
 SELECT extname, extversion FROM pg_extension WHERE extname = 'ces';
-CREATE FUNCTION expect_error(query text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE state text; msg text; hint text;
-BEGIN
-  EXECUTE query;
-  RETURN 'no error';
-EXCEPTION WHEN OTHERS THEN
-  GET STACKED DIAGNOSTICS state = RETURNED_SQLSTATE, msg = MESSAGE_TEXT, hint = PG_EXCEPTION_HINT;
-  RETURN state || ': ' || msg || CASE WHEN hint <> '' THEN E'\nHINT: ' || hint ELSE '' END;
-END $$;
-CREATE FUNCTION plan_has(query text, pattern text) RETURNS boolean LANGUAGE plpgsql AS $$
-DECLARE line text;
-BEGIN
-  FOR line IN EXECUTE 'EXPLAIN (COSTS OFF, VERBOSE) ' || query LOOP
-    IF line LIKE '%' || pattern || '%' THEN RETURN true; END IF;
-  END LOOP;
-  RETURN false;
-END $$;
+\getenv abs_srcdir PG_ABS_SRCDIR
+\i :abs_srcdir/helpers.sql
