@@ -118,15 +118,14 @@ explain "model ces_score by segment gathers the rows (internal state)" \
     "SELECT segment, ces_score(event, ts, $M) FROM events{L} GROUP BY segment"
 same "model ces_score without decay by segment" segment exact \
     "SELECT segment, ces_score(event, ts, $M0) AS v FROM events{L} GROUP BY segment"
-same "ces_agg then ces_rollup_dist by plan, no decay" plan exact \
-    "SELECT plan, ces_score(ces_rollup_dist(s)) AS v
-     FROM (SELECT account, plan, ces_agg(event, ts, $M0) AS s FROM events{L} GROUP BY account, plan) a GROUP BY plan"
-same "ces_agg then ces_rollup by plan" plan 1e-9 \
-    "SELECT plan, ces_score(ces_rollup(s)) AS v
-     FROM (SELECT account, plan, ces_agg(event, ts, $M) AS s FROM events{L} GROUP BY account, plan) a GROUP BY plan"
-same "ces_agg then ces_rollup_dist by plan" plan 1e-9 \
-    "SELECT plan, ces_score(ces_rollup_dist(s)) AS v
-     FROM (SELECT account, plan, ces_agg(event, ts, $M) AS s FROM events{L} GROUP BY account, plan) a GROUP BY plan"
+# by_plan NAME ROLLUP MODEL TOLERANCE: ces_agg per account and plan, then ROLLUP by plan.
+by_plan() {
+    same "$1" plan "$4" "SELECT plan, ces_score($2(s)) AS v
+     FROM (SELECT account, plan, ces_agg(event, ts, $3) AS s FROM events{L} GROUP BY account, plan) a GROUP BY plan"
+}
+by_plan "ces_agg then ces_rollup_dist by plan, no decay" ces_rollup_dist "$M0" exact
+by_plan "ces_agg then ces_rollup by plan" ces_rollup "$M" 1e-9
+by_plan "ces_agg then ces_rollup_dist by plan" ces_rollup_dist "$M" 1e-9
 same "ces_agg then ces_rollup_dist by plan, event counts" plan exact \
     "SELECT plan, ces_event_count(ces_rollup_dist(s)) AS v
      FROM (SELECT account, plan, ces_agg(event, ts, $M) AS s FROM events{L} GROUP BY account, plan) a GROUP BY plan"

@@ -50,14 +50,19 @@ fail=0
 check() { # check NAME VALUE: VALUE must be "t"
     if [[ "$2" == "t" ]]; then echo "scaleout: $1 ok"; else echo "scaleout: $1 FAILED ($2)"; fail=1; fi
 }
+pushed() { # pushed NAME PATTERN QUERY: the plan of QUERY sends PATTERN to the shards
+    local plan
+    plan=$(q "$BASE" -c "$SET" -c "EXPLAIN (VERBOSE, COSTS OFF) $3")
+    if grep -q "$2" <<<"$plan"; then
+        echo "scaleout: $1 pushed down to the shards ok"
+    else
+        echo "scaleout: $1 not pushed down FAILED"; echo "$plan"; fail=1
+    fi
+}
 
 # 1. GROUP BY the partition key: the whole aggregate runs on the shards.
-plan=$(q "$BASE" -c "$SET" -c "EXPLAIN (VERBOSE, COSTS OFF) SELECT account, ces_score(event, ts, $W::jsonb) FROM events GROUP BY account")
-if grep -q "Remote SQL: SELECT account, public.ces_score(event, ts" <<<"$plan"; then
-    echo "scaleout: ces_score pushed down to the shards ok"
-else
-    echo "scaleout: ces_score not pushed down FAILED"; echo "$plan"; fail=1
-fi
+pushed ces_score "Remote SQL: SELECT account, public.ces_score(event, ts" \
+    "SELECT account, ces_score(event, ts, $W::jsonb) FROM events GROUP BY account"
 check "jsonb ces_score equals single node" "$(q "$BASE" -c "$SET" -c "
     SELECT count(*) = 0 FROM (
       (SELECT account, ces_score(event, ts, $W::jsonb) FROM events GROUP BY account
@@ -75,12 +80,7 @@ check "decay model ces_score equals single node" "$(q "$BASE" -c "$SET" -c "
 two_step="SELECT plan, ces_score(ces_rollup(s)) AS score, ces_event_count(ces_rollup(s)) AS n
           FROM (SELECT account, plan, ces_agg(event, ts, $M) AS s FROM events GROUP BY account, plan) per_account
           GROUP BY plan"
-plan=$(q "$BASE" -c "$SET" -c "EXPLAIN (VERBOSE, COSTS OFF) $two_step")
-if grep -q "Remote SQL: SELECT account, plan, public.ces_agg(event, ts" <<<"$plan"; then
-    echo "scaleout: ces_agg pushed down to the shards ok"
-else
-    echo "scaleout: ces_agg not pushed down FAILED"; echo "$plan"; fail=1
-fi
+pushed ces_agg "Remote SQL: SELECT account, plan, public.ces_agg(event, ts" "$two_step"
 check "two-step GROUP BY plan equals single node" "$(q "$BASE" -c "$SET" -c "
     SELECT count(*) = 3 FROM ($two_step) r
     JOIN (SELECT plan, ces_score(event, ts, $M) AS score, ces_event_count(ces_agg(event, ts, $M)) AS n
