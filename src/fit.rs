@@ -358,24 +358,15 @@ unsafe fn run(fcinfo: FunctionCallInfo) -> FitReport {
 
         let (ev_rel, ev_name) = relation_name(events);
         let (out_rel, out_name) = relation_name(outcomes);
-        let text = pg_sys::TEXTOID;
-        let ev_account = column(events, &ev_name, &account_col, "account_column", text);
-        let ev_event = column(events, &ev_name, &event_col, "event_column", text);
-        let ev_ts = column(
-            events,
-            &ev_name,
-            &ts_col,
-            "ts_column",
-            pg_sys::TIMESTAMPTZOID,
-        );
-        let out_account = column(outcomes, &out_name, &account_col, "account_column", text);
-        let out_outcome = column(
-            outcomes,
-            &out_name,
-            &outcome_col,
-            "outcome_column",
-            pg_sys::BOOLOID,
-        );
+        // Each column, checked and cast to the type the fit reads.
+        let ev_col = |name: &str, what, ty| column(events, &ev_name, name, what, ty);
+        let out_col = |name: &str, what, ty| column(outcomes, &out_name, name, what, ty);
+        let (text, time, boolean) = (pg_sys::TEXTOID, pg_sys::TIMESTAMPTZOID, pg_sys::BOOLOID);
+        let ev_account = ev_col(&account_col, "account_column", text);
+        let ev_event = ev_col(&event_col, "event_column", text);
+        let ev_ts = ev_col(&ts_col, "ts_column", time);
+        let out_account = out_col(&account_col, "account_column", text);
+        let out_outcome = out_col(&outcome_col, "outcome_column", boolean);
 
         let baseline = opts.baseline.as_ref().map(|v| baseline_model(fcinfo, v));
 

@@ -58,22 +58,24 @@ unsafe fn own_query_expr(q: *mut pg_sys::Query, support: pg_sys::Oid) -> Option<
             return None;
         }
         let qr = &*q;
+        // A target list and nothing else: no clause, only RTE_RESULT entries.
+        let clauses: [*mut std::ffi::c_void; 12] = [
+            qr.utilityStmt.cast(),
+            qr.cteList.cast(),
+            qr.groupClause.cast(),
+            qr.groupingSets.cast(),
+            qr.havingQual.cast(),
+            qr.windowClause.cast(),
+            qr.distinctClause.cast(),
+            qr.sortClause.cast(),
+            qr.limitOffset.cast(),
+            qr.limitCount.cast(),
+            qr.setOperations.cast(),
+            qr.rowMarks.cast(),
+        ];
         let plain = qr.commandType == pg_sys::CmdType::CMD_SELECT
-            && qr.utilityStmt.is_null()
-            && qr.cteList.is_null()
-            && qr.groupClause.is_null()
-            && qr.groupingSets.is_null()
-            && qr.havingQual.is_null()
-            && qr.windowClause.is_null()
-            && qr.distinctClause.is_null()
-            && qr.sortClause.is_null()
-            && qr.limitOffset.is_null()
-            && qr.limitCount.is_null()
-            && qr.setOperations.is_null()
-            && qr.rowMarks.is_null()
-            && !qr.hasAggs
-            && !qr.hasWindowFuncs
-            && !qr.hasTargetSRFs
+            && clauses.iter().all(|c| c.is_null())
+            && !(qr.hasAggs || qr.hasWindowFuncs || qr.hasTargetSRFs)
             && list_items::<pg_sys::RangeTblEntry>(qr.rtable)
                 .into_iter()
                 .all(|rte| (*rte).rtekind == pg_sys::RTEKind::RTE_RESULT)
