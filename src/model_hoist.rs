@@ -59,19 +59,11 @@ unsafe fn own_query_expr(q: *mut pg_sys::Query, support: pg_sys::Oid) -> Option<
         }
         let qr = &*q;
         // A target list and nothing else: no clause, only RTE_RESULT entries.
+        #[rustfmt::skip]
         let clauses: [*mut std::ffi::c_void; 12] = [
-            qr.utilityStmt.cast(),
-            qr.cteList.cast(),
-            qr.groupClause.cast(),
-            qr.groupingSets.cast(),
-            qr.havingQual.cast(),
-            qr.windowClause.cast(),
-            qr.distinctClause.cast(),
-            qr.sortClause.cast(),
-            qr.limitOffset.cast(),
-            qr.limitCount.cast(),
-            qr.setOperations.cast(),
-            qr.rowMarks.cast(),
+            qr.utilityStmt.cast(), qr.cteList.cast(), qr.groupClause.cast(), qr.groupingSets.cast(),
+            qr.havingQual.cast(), qr.windowClause.cast(), qr.distinctClause.cast(), qr.sortClause.cast(),
+            qr.limitOffset.cast(), qr.limitCount.cast(), qr.setOperations.cast(), qr.rowMarks.cast(),
         ];
         let plain = qr.commandType == pg_sys::CmdType::CMD_SELECT
             && clauses.iter().all(|c| c.is_null())

@@ -181,18 +181,13 @@ REFRESH MATERIALIZED VIEW CONCURRENTLY scores_mat;
 SELECT ces_band_rank(5) AS band_rank, ces_band_rank(5, ces_default_bands()) AS custom_band_rank;
 -- The views score as of now() with a 30-day lookback: each account's events count equals
 -- the plain count of its events in the window (whatever the day the test runs).
-SELECT s.account, s.events OPERATOR(pg_catalog.=) (
-         SELECT pg_catalog.count(*) FROM public.events e
-         WHERE e.account OPERATOR(pg_catalog.=) s.account
-           AND e.ts::timestamptz OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.-) interval '30 days')) AS events_in_window,
-       s.model, s.model_version
-FROM scores s ORDER BY s.account;
-SELECT s.account, s.events OPERATOR(pg_catalog.=) (
-         SELECT pg_catalog.count(*) FROM public.events e
-         WHERE e.account OPERATOR(pg_catalog.=) s.account
-           AND e.ts::timestamptz OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.-) interval '30 days')) AS events_in_window,
-       s.model, s.model_version
-FROM scores_mat s ORDER BY s.account;
+SELECT s.account, s.events OPERATOR(pg_catalog.=) w.n AS view_in_window,
+       m.events OPERATOR(pg_catalog.=) w.n AS matview_in_window, s.model, s.model_version
+FROM scores s JOIN scores_mat m ON m.account OPERATOR(pg_catalog.=) s.account,
+     LATERAL (SELECT pg_catalog.count(*) AS n FROM public.events e
+              WHERE e.account OPERATOR(pg_catalog.=) s.account
+                AND e.ts::timestamptz OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.-) interval '30 days')) w
+ORDER BY s.account;
 SELECT ces_snapshot('health', 'events', 'account', 'event', 'ts', '2026-11-20 00:00+00') AS snapshot;
 SELECT ces_snapshot('health', 'events', 'account', 'event', 'ts', '2026-11-20 00:00+00') AS snapshot_again;
 SELECT ces_backfill('health', 'events', 'account', 'event', 'ts', '2026-11-05 00:00+00', '2026-11-20 00:00+00') AS backfill;
