@@ -121,6 +121,14 @@ INSERT INTO public.events
 SELECT 'a' OPERATOR(pg_catalog.||) (i OPERATOR(pg_catalog.%) 3)::pg_catalog.text, (ARRAY['login', 'upgraded', 'ticket'])[1 OPERATOR(pg_catalog.+) (i OPERATOR(pg_catalog.%) 3)],
        timestamp '2026-11-01 00:00' OPERATOR(pg_catalog.+) (i OPERATOR(pg_catalog.*) interval '7 hours')
 FROM pg_catalog.generate_series(1, 60) i;
+-- The same kind of events at times relative to the test's run, for the score views (which
+-- score as of now()): every 7 hours over the last 43 days, so no event sits near the edge of
+-- a 30-day window (30 days is not a multiple of 7 hours).
+CREATE TABLE public.recent_events (account varchar, event varchar, ts timestamptz);
+INSERT INTO public.recent_events
+SELECT 'a' OPERATOR(pg_catalog.||) (i OPERATOR(pg_catalog.%) 3)::pg_catalog.text, (ARRAY['login', 'upgraded', 'ticket'])[1 OPERATOR(pg_catalog.+) (i OPERATOR(pg_catalog.%) 3)],
+       CURRENT_TIMESTAMP OPERATOR(pg_catalog.-) (i OPERATOR(pg_catalog.*) interval '7 hours')
+FROM pg_catalog.generate_series(1, 150) i;
 SELECT public.ces_define_model('health', '{"login":1,"upgraded":50,"ticket":-5}') AS owner_published;
 -- Outcomes to fit weights from (ces_fit_model, ces_fit_report): 50 accounts, half renewed.
 CREATE TABLE public.fit_events AS
@@ -172,21 +180,23 @@ SELECT ces_fit_model('fit_events', 'account', 'event', 'ts', 'fit_outcomes', 're
                      '{"k": 2, "baseline": "health"}') IS NOT NULL AS fitted,
        (SELECT pg_catalog.count(*) FROM ces_fit_report('fit_events', 'account', 'event', 'ts', 'fit_outcomes', 'renewed',
                                                        '2026-11-30 00:00+00', '{"baseline": {"login": 1}}')) AS fit_report_rows;
-SELECT ces_create_score_view('scores', 'events', 'account', 'event', 'ts', 'health');
-SELECT ces_create_score_view('public.scores_mat', 'events', 'account', 'event', 'ts', 'health', materialized => true);
+SELECT ces_create_score_view('scores', 'recent_events', 'account', 'event', 'ts', 'health');
+SELECT ces_create_score_view('public.scores_mat', 'recent_events', 'account', 'event', 'ts', 'health', materialized => true);
 REFRESH MATERIALIZED VIEW scores_mat;
-SELECT ces_create_score_view('public.scores_mat', 'events', 'account', 'event', 'ts', 'health', materialized => true,
-                             accounts => 'events') AS again_with_accounts;
+SELECT ces_create_score_view('public.scores_mat', 'recent_events', 'account', 'event', 'ts', 'health', materialized => true,
+                             accounts => 'recent_events') AS again_with_accounts;
 REFRESH MATERIALIZED VIEW CONCURRENTLY scores_mat;
 SELECT ces_band_rank(5) AS band_rank, ces_band_rank(5, ces_default_bands()) AS custom_band_rank;
 -- The views score as of now() with a 30-day lookback: each account's events count equals
--- the plain count of its events in the window (whatever the day the test runs).
-SELECT s.account, s.events OPERATOR(pg_catalog.=) w.n AS view_in_window,
+-- the plain count of its events in the window, which holds some of its 50 events, not all.
+-- (A lookback is exact seconds, 30 × 24 hours, so the reference subtracts hours: '30 days'
+-- from a timestamptz is 30 calendar days, an hour off across a daylight-saving change.)
+SELECT s.account, w.n, s.events OPERATOR(pg_catalog.=) w.n AS view_in_window,
        m.events OPERATOR(pg_catalog.=) w.n AS matview_in_window, s.model, s.model_version
 FROM scores s JOIN scores_mat m ON m.account OPERATOR(pg_catalog.=) s.account,
-     LATERAL (SELECT pg_catalog.count(*) AS n FROM public.events e
+     LATERAL (SELECT pg_catalog.count(*) AS n FROM public.recent_events e
               WHERE e.account OPERATOR(pg_catalog.=) s.account
-                AND e.ts::timestamptz OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.-) interval '30 days')) w
+                AND e.ts OPERATOR(pg_catalog.>) (pg_catalog.now() OPERATOR(pg_catalog.-) interval '720 hours')) w
 ORDER BY s.account;
 SELECT ces_snapshot('health', 'events', 'account', 'event', 'ts', '2026-11-20 00:00+00') AS snapshot;
 SELECT ces_snapshot('health', 'events', 'account', 'event', 'ts', '2026-11-20 00:00+00') AS snapshot_again;
