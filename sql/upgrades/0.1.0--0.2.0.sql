@@ -7,7 +7,8 @@
 -- update alone does.
 --
 -- What goes here by hand: a new or changed type, table, operator, trigger or index (the
--- generator leaves those out, as they exist already); a changed #[pg_extern] function (its
+-- generator leaves those out, as they exist already; put them above the --@ces-sources line
+-- when a function, comment or grant there refers to them); a changed #[pg_extern] function (its
 -- CREATE OR REPLACE); a function whose result type or argument names change (DROP it before
 -- the sources; views over it must be dropped and made again); a new signature of an
 -- existing function (the sources create it; DROP the old one after them, and list both
