@@ -56,6 +56,8 @@ add named_at "$(q "ces_score(event, ts, ces_model_at(ces_model('health'::text), 
 add const_model_no_as_of "$(q "ces_score(event, ts, ces_model(:'w', half_life => '7 days', lookback => '30 days'))")"
 add named "$(q "ces_score(event, ts, ces_model('health'::text))")"
 add view "SELECT sum(score) FROM health_scores"
+# What a BI tool reads: every column of the view (score, band, band_rank, last_seen, events, depth).
+add view_all_columns "SELECT sum(score) + sum(band_rank) + sum(events) + sum(depth) + count(band) + count(last_seen) FROM health_scores"
 J="FROM events e JOIN renewals r USING (account) GROUP BY 1) x"
 add join_const "SELECT sum(s) FROM (SELECT account, ces_score(e.event, e.ts, $CONST) s $J"
 add join_named_as_of "SELECT sum(s) FROM (SELECT account, ces_score(e.event, e.ts, ces_model('health'::text), r.renews) s $J"
@@ -85,8 +87,15 @@ echo "== results agree"
 check "named_at = const_model" "${SQLS[1]}" "${SQLS[0]}"
 check "named = const_model_no_as_of" "${SQLS[3]}" "${SQLS[2]}"
 check "view = const_model_no_as_of" "${SQLS[4]}" "${SQLS[2]}"
-check "join_named_as_of = join_model_at_per_row" "${SQLS[6]}" "${SQLS[7]}"
-check "join_named_as_of = scores at each renewal (plain SQL)" "${SQLS[6]}" \
+check "view_all_columns = plain SQL over the view's columns" "${SQLS[5]}" \
+    "SELECT sum(s) + sum(ces_band_rank(s)) + sum(n) + sum(d) + count(*) + count(l)
+     FROM (SELECT ces_score(ces_agg(event, ts, ces_model(:'w', half_life => '7 days', lookback => '30 days'))) s,
+                  ces_event_count(ces_agg(event, ts, ces_model(:'w', half_life => '7 days', lookback => '30 days'))) n,
+                  ces_depth(ces_agg(event, ts, ces_model(:'w', half_life => '7 days', lookback => '30 days'))) d,
+                  ces_last_seen(ces_agg(event, ts, ces_model(:'w', half_life => '7 days', lookback => '30 days'))) l
+           FROM events GROUP BY account) x"
+check "join_named_as_of = join_model_at_per_row" "${SQLS[7]}" "${SQLS[8]}"
+check "join_named_as_of = scores at each renewal (plain SQL)" "${SQLS[7]}" \
     "SELECT sum(w.weight * power(0.5, extract(epoch FROM r.renews - e.ts) / 604800))
      FROM events e JOIN renewals r USING (account)
      JOIN (SELECT key AS event, value::float8 AS weight FROM jsonb_each_text(:'w'::jsonb)) w USING (event)
@@ -134,6 +143,7 @@ OUT="bench/results/$(date -u +%Y-%m-%d)-named.md"
     row named_at const_model "\`ces_score(event, ts, ces_model_at(ces_model('health'::text), <as_of>))\`" "constant model, same as_of"
     row named const_model_no_as_of "\`ces_score(event, ts, ces_model('health'::text))\`" "constant model, no as_of"
     row view const_model_no_as_of "\`SELECT sum(score) FROM health_scores\` (ces_create_score_view)" "constant model, no as_of"
+    row view_all_columns const_model_no_as_of "every column of \`health_scores\` (score, band, band_rank, last_seen, events, depth)" "constant model, no as_of"
     row join_named_as_of join_const "\`ces_score(e.event, e.ts, ces_model('health'::text), r.renews)\` joined to renewals" "same join, constant model and as_of"
     row join_model_at_per_row join_const "\`ces_score(e.event, e.ts, ces_model_at(ces_model('health'::text), r.renews))\`" "same join, constant model and as_of"
     set -- $DISTINCT

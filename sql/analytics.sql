@@ -26,18 +26,9 @@ END $$;
 -- The rank of a score's band, 1 for the lowest: BI tools sort bands by meaning with it, not
 -- alphabetically. NULL for a NULL score; a bad scheme raises as ces_band does.
 CREATE FUNCTION ces_band_rank(score double precision, bands jsonb) RETURNS integer
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-DECLARE
-    name text := @extschema@.ces_band(score, bands);
-BEGIN
-    RETURN (SELECT b.ord::integer FROM jsonb_array_elements(bands) WITH ORDINALITY AS b(e, ord)
-            WHERE b.e ->> 'name' = name ORDER BY b.ord LIMIT 1);
-END $$;
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_band_rank_custom';
 CREATE FUNCTION ces_band_rank(score double precision) RETURNS integer
-LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-BEGIN
-    RETURN @extschema@.ces_band_rank(score, @extschema@.ces_default_bands());
-END $$;
+    LANGUAGE c IMMUTABLE STRICT PARALLEL SAFE AS 'MODULE_PATHNAME', 'ces_band_rank_default';
 COMMENT ON FUNCTION ces_band_rank(double precision, jsonb) IS
     'Position of the score''s band in the scheme, 1 = the lowest band';
 COMMENT ON FUNCTION ces_band_rank(double precision) IS

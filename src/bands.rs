@@ -1,5 +1,6 @@
 //! Bands: `ces_band(score)` with the default scheme, `ces_band(score, bands jsonb)`
-//! with a custom one (parsed once per call site), and `ces_default_bands()`.
+//! with a custom one (parsed once per call site), `ces_band_rank` (the band's position,
+//! for sorting bands by meaning) and `ces_default_bands()`.
 
 use crate::error::{raise, OrRaise};
 use crate::fmgr;
@@ -48,12 +49,43 @@ v1! {
     /// `ces_band(score float8, bands jsonb)`, the bands parsed once per call site.
     "ces_band(double precision, jsonb) RETURNS text IMMUTABLE STRICT PARALLEL SAFE"
     fn ces_band_custom(fcinfo, score, bands) {
-        if model_cache::constant::<Bands>(fcinfo).is_none() {
-            check_bands_datum(bands.value);
-        }
-        let bands =
-            model_cache::parsed(fcinfo, 1, bands.value, Source::Jsonb("bands"), Bands::parse_json, Retain::Recent);
-        let band = bands.classify(fmgr::f64_of(score.value)).or_raise();
+        let band = custom(fcinfo, bands.value).classify(fmgr::f64_of(score.value)).or_raise();
         band.into_datum().expect("text is never NULL")
     }
+
+    /// `ces_band_rank(score float8)`: the position of the score's band in the default
+    /// scheme, 1 = the lowest.
+    "ces_band_rank(double precision) RETURNS integer IMMUTABLE STRICT PARALLEL SAFE"
+    fn ces_band_rank_default(fcinfo, score) {
+        rank(default_bands(), fmgr::f64_of(score.value))
+    }
+
+    /// `ces_band_rank(score float8, bands jsonb)`, the bands parsed once per call site.
+    "ces_band_rank(double precision, jsonb) RETURNS integer IMMUTABLE STRICT PARALLEL SAFE"
+    fn ces_band_rank_custom(fcinfo, score, bands) {
+        rank(custom(fcinfo, bands.value), fmgr::f64_of(score.value))
+    }
+}
+
+/// The bands argument (argument 1) of a call site, parsed once.
+unsafe fn custom<'a>(fcinfo: pg_sys::FunctionCallInfo, bands: Datum) -> &'a Bands {
+    unsafe {
+        if model_cache::constant::<Bands>(fcinfo).is_none() {
+            check_bands_datum(bands);
+        }
+        model_cache::parsed(
+            fcinfo,
+            1,
+            bands,
+            Source::Jsonb("bands"),
+            Bands::parse_json,
+            Retain::Recent,
+        )
+    }
+}
+
+/// 1 for the lowest band; a scheme has at most MAX_BANDS bands, so the rank fits.
+fn rank(bands: &Bands, score: f64) -> Datum {
+    let i = bands.index(score).or_raise();
+    Datum::from(i32::try_from(i + 1).expect("at most MAX_BANDS bands"))
 }

@@ -24,7 +24,18 @@ SELECT s, ces_band(s, b) AS band, ces_band_rank(s, b) AS band_rank
 FROM unnest(ARRAY[-1, 10, 11, 1e6]::float8[]) s,
      (SELECT '[{"name":"at risk","upto":10},{"name":"healthy"}]'::jsonb AS b) x;
 SELECT expect_error($$SELECT ces_band_rank(1, '[{"name":"a","upto":10}]')$$);
-SELECT p.oid::regprocedure, p.provolatile, p.proconfig FROM pg_proc p WHERE p.proname = 'ces_band_rank' ORDER BY 1::text;
+SELECT expect_error($$SELECT ces_band_rank('NaN')$$);
+SELECT expect_error($$SELECT ces_band_rank('NaN', ces_default_bands())$$);
+-- The rank is the position of ces_band's band in the scheme (plain SQL), at, just below and
+-- just above every bound of two schemes, with the scheme per row (so parsed per value).
+SELECT count(*) AS scores,
+       count(*) FILTER (WHERE ces_band_rank(s, b) = (SELECT e.ord FROM jsonb_array_elements(b) WITH ORDINALITY e(v, ord)
+                                                     WHERE e.v ->> 'name' = ces_band(s, b))) AS rank_is_position,
+       count(*) FILTER (WHERE b = ces_default_bands() AND ces_band_rank(s) = ces_band_rank(s, b)) AS default_scheme_agrees
+FROM (VALUES (ces_default_bands()), ('[{"name":"a","below":0},{"name":"b","upto":10},{"name":"c","below":50},{"name":"d"}]'::jsonb)) v(b),
+     generate_series(-20, 120) s0, unnest(ARRAY[s0 - 0.5, s0::float8, s0 + 0.5]) s;
+SELECT p.oid::regprocedure, p.provolatile, l.lanname, p.proconfig
+FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang WHERE p.proname = 'ces_band_rank' ORDER BY 1::text;
 
 -- A view follows the latest version; the columns have plain types.
 SELECT ces_create_score_view('sv_scores', 'sv_events', 'account_id', 'kind', 'happened_at', 'sv');
