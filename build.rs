@@ -28,23 +28,27 @@ fn main() {
         // A deleted script is written again; an unchanged one keeps its mtime.
         println!("cargo:rerun-if-changed={}", out.display());
         if std::fs::read_to_string(&out).ok().as_deref() != Some(generated.script.as_str()) {
-            std::fs::write(&out, &generated.script)
-                .unwrap_or_else(|e| panic!("{}: {e}", out.display()));
-            // Dated like its newest input, which is older than this build: cargo would
-            // otherwise see the output as changed and build once more.
-            let newest = generated
-                .inputs
-                .iter()
-                .filter_map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
-                .max();
-            if let Some(t) = newest {
-                let f = std::fs::File::options()
-                    .write(true)
-                    .open(&out)
-                    .expect("generated script");
-                f.set_modified(t)
-                    .unwrap_or_else(|e| panic!("{}: {e}", out.display()));
-            }
+            write(&out, &generated.script, &generated.inputs);
         }
     }
+}
+
+/// Writes `out` whole or not at all (a temporary file renamed over it: a build or install
+/// running at the same time never reads half a script), dated like the newest input, which
+/// is older than this build: cargo would otherwise see the output as changed and build
+/// once more.
+fn write(out: &Path, text: &str, inputs: &[std::path::PathBuf]) {
+    let fail = |e: std::io::Error| -> ! { panic!("{}: {e}", out.display()) };
+    let tmp = out.with_extension("sql.tmp");
+    let f = std::fs::File::create(&tmp).unwrap_or_else(|e| fail(e));
+    std::io::Write::write_all(&mut &f, text.as_bytes()).unwrap_or_else(|e| fail(e));
+    let newest = inputs
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).and_then(|m| m.modified()).ok())
+        .max();
+    if let Some(t) = newest {
+        f.set_modified(t).unwrap_or_else(|e| fail(e));
+    }
+    f.sync_all().unwrap_or_else(|e| fail(e));
+    std::fs::rename(&tmp, out).unwrap_or_else(|e| fail(e));
 }

@@ -13,7 +13,15 @@ if [[ -n "${CES_PG_FEATURE:-}" ]]; then
     features=(--no-default-features --features "$CES_PG_FEATURE")
     export PGRX_PG_CONFIG_PATH="$PG_CONFIG" # no `cargo pgrx init` for this version
 fi
-cargo pgrx install --release "${features[@]}" --pg-config "$PG_CONFIG" 2>&1 |
-    grep -E "error|warning|Finished installing" || true
+# The whole log goes to a file; a failed build (a Rust error, or build.rs refusing an upgrade
+# template) stops here instead of leaving the previous install in place for the tests.
+log="${CARGO_TARGET_DIR:-target}/pgrx-install.log"
+mkdir -p "$(dirname "$log")"
+if ! cargo pgrx install --release "${features[@]}" --pg-config "$PG_CONFIG" >"$log" 2>&1; then
+    tail -40 "$log"
+    echo "build: cargo pgrx install failed (full log: $log)"
+    exit 1
+fi
+grep -E "^(error|warning)|Finished installing" "$log" || true
 test -f "$("$PG_CONFIG" --pkglibdir)/ces.so"
 install -m 644 sql/versions/ces--*.sql "$("$PG_CONFIG" --sharedir)/extension/"

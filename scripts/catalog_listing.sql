@@ -71,12 +71,19 @@ SELECT line FROM (
                   c.reloptions, c.relrowsecurity, c.relforcerowsecurity, c.relpersistence)
     FROM rel c
     UNION ALL
-    SELECT format('relation %s: column %s %s notnull %s default %s identity %s generated %s acl %s',
-                  c.oid::regclass, a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull,
+    -- columns with their position among the live ones (ADD COLUMN appends: an update that
+    -- adds one where a fresh install has it elsewhere changes SELECT * and the row type)
+    SELECT format('relation %s: column %s %s %s notnull %s default %s identity %s generated %s collation %s storage %s acl %s',
+                  c.oid::regclass, row_number() OVER (PARTITION BY c.oid ORDER BY a.attnum), a.attname,
+                  format_type(a.atttypid, a.atttypmod), a.attnotnull,
                   pg_get_expr(ad.adbin, ad.adrelid), a.attidentity, a.attgenerated,
+                  (SELECT collname FROM pg_collation k WHERE k.oid = a.attcollation), a.attstorage,
                   (SELECT array_agg(x::text ORDER BY x::text) FROM unnest(a.attacl) x))
-    FROM rel c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+    FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
     LEFT JOIN pg_attrdef ad ON ad.adrelid = c.oid AND ad.adnum = a.attnum
+    -- the extension's relations, and the row types of its composite types (whose pg_class
+    -- row is not a member itself)
+    WHERE c.oid IN (SELECT oid FROM rel) OR c.oid IN (SELECT typrelid FROM typ WHERE typtype = 'c')
     UNION ALL
     SELECT format('relation %s: constraint %s %s', c.oid::regclass, k.conname, pg_get_constraintdef(k.oid))
     FROM rel c JOIN pg_constraint k ON k.conrelid = c.oid
@@ -84,7 +91,7 @@ SELECT line FROM (
     SELECT format('relation %s: index %s', c.oid::regclass, pg_get_indexdef(i.indexrelid))
     FROM rel c JOIN pg_index i ON i.indrelid = c.oid
     UNION ALL
-    SELECT format('relation %s: trigger %s', c.oid::regclass, pg_get_triggerdef(t.oid))
+    SELECT format('relation %s: trigger %s enabled %s', c.oid::regclass, pg_get_triggerdef(t.oid), t.tgenabled)
     FROM rel c JOIN pg_trigger t ON t.tgrelid = c.oid AND NOT t.tgisinternal
     UNION ALL
     SELECT format('relation %s: policy %s %s roles %s using %s check %s', c.oid::regclass, p.polname,
@@ -111,10 +118,32 @@ SELECT line FROM (
                   pg_get_userbyid(t.typowner), (SELECT array_agg(x::text ORDER BY x::text) FROM unnest(t.typacl) x))
     FROM typ t
     UNION ALL
-    SELECT format('operator %s: code %s commutator %s negator %s restrict %s join %s hashes %s merges %s owner %s',
-                  o.oid::regoperator, o.oprcode, o.oprcom::regoperator, o.oprnegate::regoperator, o.oprrest,
+    SELECT format('type %s: label %s %s', t.oid::regtype, e.enumsortorder, e.enumlabel)
+    FROM typ t JOIN pg_enum e ON e.enumtypid = t.oid
+    UNION ALL
+    SELECT format('type %s: domain over %s notnull %s default %s collation %s', t.oid::regtype,
+                  format_type(t.typbasetype, t.typtypmod), t.typnotnull, t.typdefault,
+                  (SELECT collname FROM pg_collation k WHERE k.oid = t.typcollation))
+    FROM typ t WHERE t.typtype = 'd'
+    UNION ALL
+    SELECT format('type %s: constraint %s %s', t.oid::regtype, k.conname, pg_get_constraintdef(k.oid))
+    FROM typ t JOIN pg_constraint k ON k.contypid = t.oid
+    UNION ALL
+    SELECT format('operator %s: returns %s code %s commutator %s negator %s restrict %s join %s hashes %s merges %s owner %s',
+                  o.oid::regoperator, o.oprresult::regtype, o.oprcode, o.oprcom::regoperator, o.oprnegate::regoperator, o.oprrest,
                   o.oprjoin, o.oprcanhash, o.oprcanmerge, pg_get_userbyid(o.oprowner))
     FROM pg_operator o JOIN member m ON m.classid = 'pg_operator'::regclass AND m.objid = o.oid
+    UNION ALL
+    -- operator classes and families: what each holds (operators, support functions)
+    SELECT format('operator class %s: method %s type %s default %s family %s key %s',
+                  oc.opcname, (SELECT amname FROM pg_am a WHERE a.oid = oc.opcmethod), oc.opcintype::regtype,
+                  oc.opcdefault, (SELECT opfname FROM pg_opfamily f WHERE f.oid = oc.opcfamily), oc.opckeytype::regtype)
+    FROM pg_opclass oc JOIN member m ON m.classid = 'pg_opclass'::regclass AND m.objid = oc.oid
+    UNION ALL
+    SELECT format('operator family %s: %s', f.opfname, pg_describe_object(d.classid, d.objid, 0))
+    FROM pg_opfamily f JOIN member m ON m.classid = 'pg_opfamily'::regclass AND m.objid = f.oid
+    JOIN pg_depend d ON d.refclassid = 'pg_opfamily'::regclass AND d.refobjid = f.oid
+     AND d.classid IN ('pg_amop'::regclass, 'pg_amproc'::regclass)
     UNION ALL
     SELECT format('cast %s -> %s: function %s context %s method %s', c.castsource::regtype, c.casttarget::regtype,
                   c.castfunc::regprocedure, c.castcontext, c.castmethod)

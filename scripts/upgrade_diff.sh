@@ -45,6 +45,7 @@ psql -qX -v ON_ERROR_STOP=1 -d ces_diff_fresh -c "CREATE EXTENSION $EXT" >/dev/n
 for script in sql/versions/"$EXT"--*.sql; do
     from="${script##*/$EXT--}"
     from="${from%.sql}"
+    [[ "$from" == *--* ]] && continue # a frozen upgrade script, not an install script
     psql -qX -d postgres -c "DROP DATABASE IF EXISTS ces_diff_upgraded" -c "CREATE DATABASE ces_diff_upgraded" 2>/dev/null
     if psql -qX -v ON_ERROR_STOP=1 -d ces_diff_upgraded -c "CREATE EXTENSION $EXT VERSION '$from'" \
         -c "ALTER EXTENSION $EXT UPDATE" >/dev/null; then

@@ -16,7 +16,7 @@ fail() { echo "upgrade: $*"; status=1; }
 # ces VERSION '0.1.0' and every 0.1.0 database at its next connection).
 so="$(pg_config --pkglibdir)/ces.so"
 exported="$(nm -D --defined-only "$so" | awk '{print $NF}' | sort -u)"
-for script in sql/versions/ces--*.sql; do
+for script in sql/versions/ces--*.sql sql/ces--*--*.sql; do
     for sym in $(grep -oE "'MODULE_PATHNAME', *'[A-Za-z0-9_]+'" "$script" | grep -oE "'[A-Za-z0-9_]+'$" | tr -d "'" | sort -u); do
         for s in "$sym" "pg_finfo_$sym"; do
             grep -qx "$s" <<<"$exported" || fail "$so does not export $s, which ${script##*/} names"

@@ -1,21 +1,26 @@
 -- ces 0.1.0 -> 0.2.0 (ALTER EXTENSION ces UPDATE TO '0.2.0'): the template of the upgrade
--- script. build.rs (crates/ces-upgrade) writes sql/ces--0.1.0--0.2.0.sql from it, with the
+-- script. build.rs (crates/ces-upgrade) writes sql/ces--0.1.0--0.2.0.sql from it, with each
 -- line `--@ces-sources ...` replaced by every re-runnable statement of those sql/*.sql files,
--- in that order (an order in which a fresh install creates them): functions, aggregates and
--- views as CREATE OR REPLACE, then their comments, grants and revokes. So a change to a
--- function in sql/*.sql reaches the update by itself, and this file holds only what an
--- update alone does.
+-- in that order (an order in which their statements can be created): functions, aggregates
+-- and views as CREATE OR REPLACE, then their comments, grants and revokes. Together the lines
+-- name every sql/*.sql file once (the build fails otherwise). So a change to a function in
+-- sql/*.sql reaches the update by itself, and this file holds only what an update alone does.
 --
--- What goes here by hand: a new or changed type, table, operator, trigger or index (the
--- generator leaves those out, as they exist already; put them above the --@ces-sources line
--- when a function, comment or grant there refers to them); a changed #[pg_extern] function (its
--- CREATE OR REPLACE); a function whose result type or argument names change (DROP it before
--- the sources; views over it must be dropped and made again); a new signature of an
--- existing function (the sources create it; DROP the old one after them, and list both
--- signatures in the two DO blocks, so the DBA's grants move with it). tests/upgrade.sh
--- proves the result: it upgrades a 0.1.0 database holding models, history and stored
--- summaries, and compares its catalog with a fresh install (scripts/upgrade_diff.sh); any
--- difference fails the test.
+-- What goes here by hand:
+-- - a new or changed type, table, operator, trigger, index or cast (the generator leaves
+--   those out, as they exist already), placed where what it needs exists and before what
+--   needs it: split the sources line in two around it when both are in the sources (a new
+--   base type: its shell type above, its I/O functions' file, then CREATE TYPE, then the rest);
+-- - a changed #[pg_extern] function (ces_band(score), ces_default_bands, ces_normalize): its
+--   CREATE OR REPLACE;
+-- - a changed result type, renamed arguments or a removed default: DROP the function above the
+--   sources line (views over it must be dropped and made again);
+-- - a new signature of an existing function: the sources create it; DROP the old one below
+--   them, and list both signatures in the two DO blocks, so the DBA's grants move with it;
+-- - a view whose columns change other than by appending: DROP it above.
+-- tests/upgrade.sh proves the result: it upgrades a 0.1.0 database holding models, history
+-- and stored summaries, and compares its catalog with a fresh install
+-- (scripts/upgrade_diff.sh); any difference fails the test.
 --
 -- Statements run in order in one transaction, as a superuser, with search_path =
 -- @extschema@, pg_temp (pg_catalog implicitly first). 0.1.0 is commit 5ffd84b; its install

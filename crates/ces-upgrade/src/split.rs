@@ -10,6 +10,8 @@ pub struct Statement<'a> {
     /// The statement from its first word through its `;`, and the rest of that line when that
     /// is only blanks or a comment.
     pub text: &'a str,
+    /// Its first (up to) four words, upper-cased: what it is, whatever comments sit between them.
+    pub head: Vec<String>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -32,6 +34,7 @@ pub fn statements(sql: &str) -> Result<(Vec<Statement<'_>>, &str), SplitError> {
     let mut out = Vec::new();
     let (mut chunk_start, mut stmt_start) = (0, None::<usize>);
     let mut words = Words::default();
+    let mut parens = 0usize;
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
@@ -67,7 +70,15 @@ pub fn statements(sql: &str) -> Result<(Vec<Statement<'_>>, &str), SplitError> {
                 })?;
                 i = body + end + tag.len();
             }
-            b';' if words.depth == 0 => {
+            b'(' => {
+                parens += 1;
+                i += 1;
+            }
+            b')' => {
+                parens = parens.saturating_sub(1);
+                i += 1;
+            }
+            b';' if parens == 0 && words.depth == 0 => {
                 // A comment after the `;` on its line stays with the statement.
                 let eol = sql[i..].find('\n').map_or(b.len(), |n| i + n + 1);
                 let tail = sql[i + 1..eol].trim_start();
@@ -79,6 +90,7 @@ pub fn statements(sql: &str) -> Result<(Vec<Statement<'_>>, &str), SplitError> {
                 out.push(Statement {
                     lead: &sql[chunk_start..start],
                     text: &sql[start..end],
+                    head: std::mem::take(&mut words.first),
                 });
                 (chunk_start, stmt_start, words, i) = (end, None, Words::default(), end);
             }
@@ -88,14 +100,19 @@ pub fn statements(sql: &str) -> Result<(Vec<Statement<'_>>, &str), SplitError> {
                     message: "unterminated E'' string",
                 })?;
             }
-            c if c.is_ascii_alphabetic() || c == b'_' => {
-                let end = i + sql[i..]
-                    .find(|ch: char| !(ch.is_ascii_alphanumeric() || ch == '_' || ch == '$'))
+            // Identifiers, as PostgreSQL reads them: any byte from 0x80 up is a letter, so
+            // a UTF-8 character is never split (and `i` stays on a character boundary).
+            c if c.is_ascii_alphabetic() || c == b'_' || c >= 0x80 => {
+                let len = b[i..]
+                    .iter()
+                    .position(|&x| {
+                        !(x.is_ascii_alphanumeric() || x == b'_' || x == b'$' || x >= 0x80)
+                    })
                     .unwrap_or(b.len() - i);
-                words.push(&sql[i..end]);
-                i = end;
+                words.push(&sql[i..i + len], parens);
+                i += len;
             }
-            _ => i += 1,
+            _ => i += 1, // ASCII punctuation and digits
         }
     }
     if let Some(start) = stmt_start {
@@ -108,7 +125,8 @@ pub fn statements(sql: &str) -> Result<(Vec<Statement<'_>>, &str), SplitError> {
 }
 
 /// psql's rule for SQL-standard bodies: inside CREATE FUNCTION or PROCEDURE, BEGIN opens a
-/// block, and within a block CASE opens one too; END closes one.
+/// block, and within a block CASE opens one too; END closes one. Words inside parentheses
+/// (an argument named `begin`, a parenthesised CASE) do not count, nor does a `;` there.
 #[derive(Default)]
 struct Words {
     first: Vec<String>,
@@ -116,11 +134,15 @@ struct Words {
 }
 
 impl Words {
-    fn push(&mut self, word: &str) {
+    fn push(&mut self, word: &str, parens: usize) {
         let word = word.to_ascii_uppercase();
-        let routine = matches!(self.first.as_slice(), [c, f, ..] | [c, _, _, f, ..]
-            if c == "CREATE" && (f == "FUNCTION" || f == "PROCEDURE"));
-        if routine {
+        let head: Vec<&str> = self.first.iter().map(String::as_str).collect();
+        let routine = matches!(
+            head.as_slice(),
+            ["CREATE", "FUNCTION" | "PROCEDURE", ..]
+                | ["CREATE", "OR", "REPLACE", "FUNCTION" | "PROCEDURE", ..]
+        );
+        if routine && parens == 0 {
             match word.as_str() {
                 "BEGIN" => self.depth += 1,
                 "CASE" if self.depth > 0 => self.depth += 1,
@@ -189,8 +211,12 @@ fn dollar_tag(s: &str) -> Option<&str> {
     let rest = &s[1..];
     let close = rest.find('$')?;
     let tag = &rest[..close];
+    // Like an identifier (any non-ASCII character is a letter), without `$` and not
+    // starting with a digit: `$1` is a parameter.
     let ok = tag.is_empty()
-        || (tag.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
-            && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'));
+        || (tag.starts_with(|c: char| c.is_alphabetic() || c == '_' || !c.is_ascii())
+            && tag
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '_' || !c.is_ascii()));
     ok.then(|| &s[..close + 2])
 }

@@ -74,26 +74,80 @@ fn an_unknown_statement_kind_is_refused_by_name() {
 }
 
 #[test]
-fn the_template_needs_one_directive() {
-    let dir = std::env::temp_dir().join(format!("ces-upgrade-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(
-        dir.join("a.sql"),
-        "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\nCREATE TYPE t;\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.join("t.sql"),
-        "-- head\n--@ces-sources a\nDROP FUNCTION g();\n",
-    )
-    .unwrap();
-    let g = generate(&dir.join("t.sql"), &dir).unwrap();
-    assert!(g.script.ends_with("-- head\nCREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\nDROP FUNCTION g();\n"), "{}", g.script);
-    assert_eq!(g.inputs, [dir.join("t.sql"), dir.join("a.sql")]);
-    std::fs::write(dir.join("t.sql"), "-- head\n").unwrap();
-    assert!(generate(&dir.join("t.sql"), &dir)
-        .unwrap_err()
-        .contains("exactly one"));
+fn comments_and_case_do_not_change_what_a_statement_is() {
+    let src = "CREATE /* TABLE */ VIEW v AS SELECT 1;\ncreate -- note\nfunction f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n\
+               CREATE /* or replace */ AGGREGATE a(int) (sfunc = int4pl, stype = int);\n";
+    assert_eq!(
+        rerunnable(src).unwrap(),
+        "CREATE OR REPLACE /* TABLE */ VIEW v AS SELECT 1;\ncreate OR REPLACE -- note\nfunction f() RETURNS int LANGUAGE sql AS 'SELECT 1';\n\
+         CREATE OR REPLACE /* or replace */ AGGREGATE a(int) (sfunc = int4pl, stype = int);\n"
+    );
+}
+
+#[test]
+fn words_in_parentheses_and_non_ascii_identifiers() {
+    // `begin` as an argument name opens no block; `café` and `$é$` are an identifier and a tag.
+    assert_eq!(
+        texts("CREATE FUNCTION f(begin int) RETURNS int LANGUAGE sql AS 'SELECT 1';\nSELECT 1 AS café;\nSELECT $é$;$é$;\n"),
+        [
+            "CREATE FUNCTION f(begin int) RETURNS int LANGUAGE sql AS 'SELECT 1';\n",
+            "SELECT 1 AS café;\n",
+            "SELECT $é$;$é$;\n"
+        ]
+    );
+    assert_eq!(texts("\u{feff}SELECT\u{a0}1;\n").len(), 1);
+    assert_eq!(
+        texts("SELECT (1; 2);\nSELECT 3;\n"),
+        ["SELECT (1; 2);\n", "SELECT 3;\n"]
+    );
+}
+
+fn scratch(name: &str, files: &[(&str, &str)]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("ces-upgrade-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("upgrades")).unwrap();
+    for (f, text) in files {
+        std::fs::write(dir.join(f), text).unwrap();
+    }
+    dir
+}
+
+#[test]
+fn the_template_names_every_install_source_once() {
+    let f = "CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\nCREATE TYPE t;\n";
+    let g = "CREATE FUNCTION g() RETURNS int LANGUAGE sql AS 'SELECT 2';\n";
+    let dir = scratch(
+        "sources",
+        &[
+            ("a.sql", f),
+            ("b.sql", g),
+            ("ces--0.1.0--0.2.0.sql", "-- generated\n"),
+            (
+                "upgrades/t.sql",
+                "-- head\n--@ces-sources a\nCREATE TYPE u;\n--@ces-sources b\nDROP FUNCTION h();\n",
+            ),
+        ],
+    );
+    let t = dir.join("upgrades/t.sql");
+    let out = generate(&t, &dir).unwrap();
+    assert!(
+        out.script.ends_with(
+            "-- head\nCREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'SELECT 1';\nCREATE TYPE u;\n\
+             CREATE OR REPLACE FUNCTION g() RETURNS int LANGUAGE sql AS 'SELECT 2';\nDROP FUNCTION h();\n"
+        ),
+        "{}",
+        out.script
+    );
+    assert_eq!(
+        out.inputs,
+        [t.clone(), dir.join("a.sql"), dir.join("b.sql")]
+    );
+    // b.sql left out: refused by name; a.sql twice: refused.
+    std::fs::write(&t, "--@ces-sources a\n").unwrap();
+    let err = generate(&t, &dir).unwrap_err();
+    assert!(err.contains("names b;"), "{err}");
+    std::fs::write(&t, "--@ces-sources a b a\n").unwrap();
+    assert!(generate(&t, &dir).unwrap_err().contains("a is named twice"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -125,7 +179,7 @@ proptest! {
     }
 
     #[test]
-    fn any_input_splits_or_errs_without_panicking(sql in "[a-zA-Z ;$'\"/*\\-\n\\\\]{0,64}") {
+    fn any_input_splits_or_errs_without_panicking(sql in "[a-zA-Z ;$'\"/*()\\-\n\\\\é€😀\u{a0}\u{feff}]{0,64}") {
         let _ = statements(&sql);
     }
 }
