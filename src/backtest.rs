@@ -2,10 +2,10 @@
 //! The AUC state keeps every score, split by outcome, in palloc'd buffers that grow in the
 //! aggregate context (so PostgreSQL accounts for them); the final function sorts them.
 
-use crate::bands::{check_bands_datum, default_bands};
+use crate::bands::{bands_arg, default_bands};
 use crate::error::{raise, OrRaise};
 use crate::fmgr;
-use crate::model_cache::{self, Retain, Source};
+use crate::model_cache::Retain;
 use crate::v1::v1;
 use ces_core::backtest;
 use ces_core::Bands;
@@ -160,16 +160,8 @@ v1! {
         if bands.isnull {
             raise(ces_core::CesError::invalid("bands must not be NULL"));
         }
-        if model_cache::constant::<Bands>(fcinfo).is_none() {
-            check_bands_datum(bands.value);
-        }
-        let bands = model_cache::parsed(
-            fcinfo,
-            3,
-            bands.value,
-            Source::Jsonb("bands"),
-            Bands::parse_json, Retain::All);
-        lift_trans(fcinfo, bands)
+        // The state points at the scheme: every scheme the scan sees stays parsed.
+        lift_trans(fcinfo, bands_arg(fcinfo, 3, bands.value, Retain::All))
     }
 
     "ces_lift_trans_default(internal, double precision, boolean) RETURNS internal IMMUTABLE PARALLEL SAFE"

@@ -23,7 +23,7 @@ pub(crate) fn default_bands() -> &'static Bands {
 /// Refuses a bands jsonb far beyond the limit before it is detoasted and printed as text
 /// (54000). A scheme within the limits (at most MAX_BANDS bands and MAX_BANDS_BYTES of
 /// text) is never this large as jsonb; the parser checks the text's exact size.
-pub(crate) unsafe fn check_bands_datum(d: Datum) {
+unsafe fn check_bands_datum(d: Datum) {
     let size = unsafe { pg_sys::toast_raw_datum_size(d) };
     if size > 2 * MAX_BANDS_BYTES {
         raise(CesError::limit(format!(
@@ -49,7 +49,8 @@ v1! {
     /// `ces_band(score float8, bands jsonb)`, the bands parsed once per call site.
     "ces_band(double precision, jsonb) RETURNS text IMMUTABLE STRICT PARALLEL SAFE"
     fn ces_band_custom(fcinfo, score, bands) {
-        let band = custom(fcinfo, bands.value).classify(fmgr::f64_of(score.value)).or_raise();
+        let bands = bands_arg(fcinfo, 1, bands.value, Retain::Recent);
+        let band = bands.classify(fmgr::f64_of(score.value)).or_raise();
         band.into_datum().expect("text is never NULL")
     }
 
@@ -63,23 +64,29 @@ v1! {
     /// `ces_band_rank(score float8, bands jsonb)`, the bands parsed once per call site.
     "ces_band_rank(double precision, jsonb) RETURNS integer IMMUTABLE STRICT PARALLEL SAFE"
     fn ces_band_rank_custom(fcinfo, score, bands) {
-        rank(custom(fcinfo, bands.value), fmgr::f64_of(score.value))
+        rank(bands_arg(fcinfo, 1, bands.value, Retain::Recent), fmgr::f64_of(score.value))
     }
 }
 
-/// The bands argument (argument 1) of a call site, parsed once.
-unsafe fn custom<'a>(fcinfo: pg_sys::FunctionCallInfo, bands: Datum) -> &'a Bands {
+/// A bands argument (number `argno`, not NULL), parsed once per call site; one far beyond
+/// the size limit is refused before it is read.
+pub(crate) unsafe fn bands_arg<'a>(
+    fcinfo: pg_sys::FunctionCallInfo,
+    argno: usize,
+    bands: Datum,
+    retain: Retain,
+) -> &'a Bands {
     unsafe {
         if model_cache::constant::<Bands>(fcinfo).is_none() {
             check_bands_datum(bands);
         }
         model_cache::parsed(
             fcinfo,
-            1,
+            argno,
             bands,
             Source::Jsonb("bands"),
             Bands::parse_json,
-            Retain::Recent,
+            retain,
         )
     }
 }

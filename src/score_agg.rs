@@ -63,7 +63,9 @@ guarded! {
             WEIGHTS_ARG,
             w.value,
             Source::Jsonb("weights"),
-            Weights::parse_json, Retain::Recent);
+            Weights::parse_json,
+            Retain::Recent,
+        );
         add(fcinfo, weights.get(event))
     }
 }
