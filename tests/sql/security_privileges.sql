@@ -83,7 +83,9 @@ SELECT expect_error($$DELETE FROM ces_score_history$$) AS erase_history;
 SELECT expect_error($$INSERT INTO ces_model_registry (name, version, model) VALUES ('x', 1, '{"a":1}')$$) AS forge;
 SELECT expect_error($$SELECT ces_history(e, now(), ces_model('health'), now(), 1, 1, 1) FROM (VALUES ('a')) v(e)$$) AS engine;
 -- Support functions are the aggregates' own (each aggregate checks them against its owner).
-SELECT expect_error($$SELECT ces_state_serialize(NULL::internal)$$) AS support_function;
+-- (A call cannot show it: no SQL value of type internal exists, and PostgreSQL 15, 16 and 18
+-- refuse the argument with different errors before the privilege check.)
+SELECT has_function_privilege('ces_state_serialize(internal)', 'EXECUTE') AS may_call_support_function;
 SELECT expect_error($$SELECT ces_score_trans(0, 'login', now(), '{"login":1}')$$) AS support_function;
 -- Every aggregate still works for a role with no grants: plain, grouped, window and parallel.
 SELECT round(ces_score(event, ts, '{"login":1}'::jsonb)::numeric, 3) AS jsonb_form,
