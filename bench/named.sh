@@ -88,11 +88,9 @@ check "named_at = const_model" "${SQLS[1]}" "${SQLS[0]}"
 check "named = const_model_no_as_of" "${SQLS[3]}" "${SQLS[2]}"
 check "view = const_model_no_as_of" "${SQLS[4]}" "${SQLS[2]}"
 check "view_all_columns = plain SQL over the view's columns" "${SQLS[5]}" \
-    "SELECT sum(s) + sum(ces_band_rank(s)) + sum(n) + sum(d) + count(*) + count(l)
-     FROM (SELECT ces_score(ces_agg(event, ts, ces_model(:'w', half_life => '7 days', lookback => '30 days'))) s,
-                  ces_event_count(ces_agg(event, ts, ces_model(:'w', half_life => '7 days', lookback => '30 days'))) n,
-                  ces_depth(ces_agg(event, ts, ces_model(:'w', half_life => '7 days', lookback => '30 days'))) d,
-                  ces_last_seen(ces_agg(event, ts, ces_model(:'w', half_life => '7 days', lookback => '30 days'))) l
+    "SELECT sum(ces_score(a)) + sum(ces_band_rank(ces_score(a))) + sum(ces_event_count(a)) + sum(ces_depth(a))
+            + count(*) + count(ces_last_seen(a))
+     FROM (SELECT ces_agg(event, ts, ces_model(:'w', half_life => '7 days', lookback => '30 days')) a
            FROM events GROUP BY account) x"
 check "join_named_as_of = join_model_at_per_row" "${SQLS[7]}" "${SQLS[8]}"
 check "join_named_as_of = scores at each renewal (plain SQL)" "${SQLS[7]}" \
